@@ -1,0 +1,190 @@
+"""One job: advance one fold model of one trial and score it.
+
+This runs in the worker. It must not depend on which worker runs it: all
+randomness comes in through ``job.seed``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from ._compat import index_rows, safe_split
+from ._scoring import compute_scores
+
+
+@dataclass
+class Data:
+    """What every job of one ``fit`` shares (sent once per job, memmapped by joblib)."""
+
+    estimator: Any
+    X: Any
+    y: Any
+    splits: list
+    fit_params: dict
+    scorers: dict
+    return_train_score: bool
+    resource: Any
+    device_param: str | None
+    classes: Any = None
+    n_threads: int | None = None
+
+
+@dataclass
+class Job:
+    trial_id: int
+    fold: int
+    params: dict
+    start: float
+    stop: float | None
+    seed: int
+    model: Any = None  # a fold model to continue; None starts from a clone
+    return_model: bool = False
+    device: str | None = None
+
+
+@dataclass
+class JobResult:
+    trial_id: int
+    fold: int
+    test_scores: dict = field(default_factory=dict)
+    train_scores: dict = field(default_factory=dict)
+    fit_time: float = 0.0
+    score_time: float = 0.0
+    error: str | None = None
+    model: Any = None
+    device: str | None = None
+    n_test: int = 0
+    traceback: str | None = None
+
+
+class DivergedError(FloatingPointError):
+    """Training produced a non-finite loss or non-finite scores."""
+
+
+def apply_device(estimator, device, device_param):
+    """Set ``device`` on the estimator (or on a Pipeline's final step)."""
+    if device is None:
+        return estimator
+    params = estimator.get_params(deep=True)
+    name = device_param
+    if name is None:
+        candidates = [p for p in params if p == "device" or p.endswith("__device")]
+        name = candidates[-1] if candidates else None
+    if name is not None and name in params:
+        estimator.set_params(**{name: device})
+    return estimator
+
+
+def _seed_estimator(estimator, seed):
+    """Give an unseeded ``random_state`` a per-trial seed, so workers do not matter."""
+    params = estimator.get_params(deep=True)
+    seeds = {p: seed for p, v in params.items() if p.split("__")[-1] == "random_state" and v is None}
+    if seeds:
+        estimator.set_params(**seeds)
+
+
+def _check_finite_training(estimator):
+    history = getattr(estimator, "history_", None)
+    if history is None and hasattr(estimator, "steps"):
+        history = getattr(estimator.steps[-1][1], "history_", None)
+    if history is None:
+        return
+    try:
+        losses = history[:, "train_loss"]
+    except (KeyError, IndexError, TypeError):
+        return
+    if losses and not all(math.isfinite(v) for v in losses):
+        raise DivergedError("training diverged: the train loss is not finite")
+
+
+def run_job(job: Job, data: Data) -> JobResult:
+    """Fit-and-score one fold; never raises (errors are returned as text)."""
+    result = JobResult(job.trial_id, job.fold, device=job.device)
+    limiter = _limit_threads(data.n_threads)
+    if "torch" in sys.modules:  # the estimator brought torch along: seed it per job
+        sys.modules["torch"].manual_seed(job.seed)
+    train, test = data.splits[job.fold]
+    result.n_test = len(test)
+    try:
+        est = job.model
+        if est is None:
+            est = clone(data.estimator)
+            _seed_estimator(est, job.seed)
+        est.set_params(**job.params)
+        apply_device(est, job.device, data.device_param)
+        X_train, y_train = safe_split(est, data.X, data.y, train)
+        X_test, y_test = safe_split(est, data.X, data.y, test, train)
+        fit_params = _slice_fit_params(data.fit_params, train, _n_samples(data.X))
+        t0 = time.perf_counter()
+        est = data.resource.advance(
+            est, X_train, y_train, start=job.start, stop=job.stop,
+            fit_params=fit_params, classes=data.classes,
+        )
+        _check_finite_training(est)
+        result.fit_time = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result.test_scores = compute_scores(data.scorers, est, X_test, y_test)
+        if data.return_train_score:
+            result.train_scores = compute_scores(data.scorers, est, X_train, y_train)
+        result.score_time = time.perf_counter() - t0
+        bad = [k for k, v in result.test_scores.items() if not np.isfinite(v)]
+        if bad:
+            raise DivergedError(f"non-finite test score for {bad}")
+        if job.return_model:
+            result.model = est
+    except Exception as exc:  # a failing trial never kills the search
+        result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        result.test_scores, result.train_scores = {}, {}
+        result.traceback = traceback.format_exc()
+    finally:
+        if limiter is not None:
+            limiter.unregister()
+    return result
+
+
+def _n_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _slice_fit_params(fit_params, indices, n_samples):
+    out = {}
+    for key, value in fit_params.items():
+        if hasattr(value, "__len__") and not isinstance(value, (str, dict)) and (
+            _n_samples(value) == n_samples
+        ):
+            out[key] = index_rows(value, indices)
+        else:
+            out[key] = value
+    return out
+
+
+class _limit_threads:
+    """Cap BLAS/OpenMP/torch threads in this worker while a job runs."""
+
+    def __init__(self, n):
+        self.n = n
+        self._ctl = None
+        if n is None:
+            return
+        from threadpoolctl import threadpool_limits
+
+        self._ctl = threadpool_limits(limits=n)
+        self._torch = None
+        if "torch" in sys.modules:
+            torch = sys.modules["torch"]
+            self._torch = torch.get_num_threads()
+            torch.set_num_threads(n)
+
+    def unregister(self):
+        if self._ctl is not None:
+            self._ctl.restore_original_limits()
+        if getattr(self, "_torch", None):
+            sys.modules["torch"].set_num_threads(self._torch)

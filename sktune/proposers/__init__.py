@@ -1,0 +1,7 @@
+"""Proposers decide *which* configuration to try next."""
+
+from .base import Proposer
+from .gp import GPProposer
+from .random import RandomProposer
+
+__all__ = ["Proposer", "RandomProposer", "GPProposer"]

@@ -1,0 +1,6 @@
+"""Schedulers decide *how much* budget each trial gets, and when."""
+
+from .base import Scheduler, TrialResult, Work
+from .fifo import FIFOScheduler
+
+__all__ = ["Scheduler", "Work", "TrialResult", "FIFOScheduler"]

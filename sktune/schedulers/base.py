@@ -1,0 +1,100 @@
+"""The scheduler interface: *how much* budget each trial gets, and when.
+
+A scheduler is a pure decision maker. The search loop asks it for work
+(``next_work``), runs that work on every CV fold, and reports each finished
+piece back (``on_result``). It never touches workers or devices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Work:
+    """Advance trial ``trial_id`` with ``params`` from budget ``start`` to ``stop``.
+
+    ``source`` names the trial whose fold models to continue from (PBT's
+    exploit); by default a trial continues its own models when ``start > 0``.
+    ``info`` holds extra ``cv_results_`` columns (``iter``, ``bracket``...).
+    """
+
+    trial_id: int
+    params: dict
+    start: float = 0
+    stop: float | None = None
+    source: int | None = None
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrialResult:
+    """One finished :class:`Work`: all folds scored."""
+
+    work: Work
+    test_scores: dict  # metric -> array of per-fold scores
+    train_scores: dict
+    fit_times: np.ndarray
+    score_times: np.ndarray
+    errors: list  # per-fold error text or None
+    devices: list
+    models: list | None = None
+    score: float = float("nan")  # mean test score of the refit metric; NaN if failed
+
+    @property
+    def failed(self) -> bool:
+        return any(e is not None for e in self.errors)
+
+    @property
+    def trial_id(self) -> int:
+        return self.work.trial_id
+
+    @property
+    def params(self) -> dict:
+        return self.work.params
+
+
+class Scheduler:
+    """Base class of schedulers.
+
+    Attributes
+    ----------
+    synchronous : bool
+        If True the loop waits for all work handed out before asking again
+        (results are then independent of worker timing).
+    """
+
+    synchronous = True
+
+    def next_work(self, n_free: int) -> list[Work]:
+        """Up to ``n_free`` pieces of work (any number when synchronous)."""
+        raise NotImplementedError
+
+    def on_result(self, result: TrialResult) -> None:
+        raise NotImplementedError
+
+    def is_finished(self) -> bool:
+        raise NotImplementedError
+
+    def keep_models(self, trial_id: int) -> bool:
+        """Whether the loop must keep this trial's fold models for later work."""
+        return False
+
+    def stop(self) -> None:
+        """Hand out no new work from now on (callbacks asked to stop)."""
+        self._stopped = True
+
+    @property
+    def stopped(self) -> bool:
+        return getattr(self, "_stopped", False)
+
+    def is_best_candidate(self, row: dict) -> bool:
+        """Whether a ``cv_results_`` row may be chosen as best."""
+        return True
+
+    def state(self) -> dict[str, Any]:
+        """Fitted attributes the search exposes (``n_resources_``...)."""
+        return {}
