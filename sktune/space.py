@@ -144,23 +144,24 @@ class Integer(_Dimension):
     def __repr__(self):
         return f"Integer({self.low!r}, {self.high!r}, log={self.log})"
 
-    def _edges(self):
-        # Each integer owns an equal slice of the unit interval (in log scale: of [low-.5, high+.5]).
-        lo, hi = self.low - 0.5, self.high + 0.5
-        if self.log:
-            lo, hi = math.log(max(self.low - 0.5, self.low / 2)), math.log(self.high + 0.5)
-        return lo, hi
+    def _log_edges(self):
+        # In log scale each integer owns the slice [log(v - .5), log(v + .5)].
+        return math.log(max(self.low - 0.5, self.low / 2)), math.log(self.high + 0.5)
 
     def to_unit(self, value):
-        lo, hi = self._edges()
-        v = math.log(value) if self.log else float(value)
-        return min(max((v - lo) / (hi - lo), 0.0), 1.0)
+        if not self.log:
+            return (float(value) - self.low + 0.5) / (self.high - self.low + 1)
+        lo, hi = self._log_edges()
+        return min(max((math.log(value) - lo) / (hi - lo), 0.0), 1.0)
 
     def from_unit(self, u):
-        lo, hi = self._edges()
-        v = lo + min(max(float(u), 0.0), 1.0) * (hi - lo)
-        v = math.exp(v) if self.log else v
-        return int(min(max(round(v), self.low), self.high))
+        u = min(max(float(u), 0.0), 1.0)
+        if not self.log:
+            n = self.high - self.low + 1
+            return int(self.low + min(int(u * n), n - 1))
+        lo, hi = self._log_edges()
+        v = math.floor(math.exp(lo + u * (hi - lo)) + 0.5)
+        return int(min(max(v, self.low), self.high))
 
     def contains(self, value):
         return isinstance(value, numbers.Integral) and self.low <= value <= self.high
