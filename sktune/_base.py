@@ -69,7 +69,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class BaseSearch(MetaEstimatorMixin, BaseEstimator):
+class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator):
     """Shared base of :class:`BayesSearchCV`, :class:`HyperbandSearchCV` and
     :class:`PopulationSearchCV` (not meant to be used directly)."""
 
@@ -128,6 +128,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         return "score" if not multimetric else None
 
     # -- fit ------------------------------------------------------------------------
+    @_compat.fit_with_callbacks
     def fit(self, X, y=None, *, groups=None, **fit_params):
         """Run the search, then refit the best configuration on all data.
 
@@ -161,6 +162,9 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         seed_seq = np.random.SeedSequence(_entropy(self.random_state))
         rng = np.random.default_rng(seed_seq.spawn(1)[0])
         scheduler = self._make_scheduler(space, rng, n_splits)
+        n_total = getattr(scheduler, "n_total", None)  # sklearn.callback hooks (>= 1.9)
+        _compat.start_callback_hooks(self, X, y, refit=bool(self.refit),
+                                     n_tasks=None if n_total is None else n_total * n_splits)
         data = Data(
             estimator=estimator, X=X, y=y, splits=splits, fit_params=fit_params,
             scorers=scorers, return_train_score=self.return_train_score,
@@ -175,6 +179,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
             refit_metric = metrics[0] if len(metrics) == 1 else None
         self._finish(rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers)
         self._maybe_refit(X, y, fit_params)
+        _compat.callback_hooks(self).end()
         return self
 
     def _run(self, scheduler, data, seed_seq, n_splits):
@@ -186,7 +191,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         started = time.perf_counter()
         self.best_score_so_far_ = np.nan
         best_params = None
-        bar = _progress(self.verbose, getattr(scheduler, "n_total", None))
+        bar = _progress(self.verbose, getattr(scheduler, "n_total", None), type(self).__name__)
         entropy = seed_seq.entropy
         with Executor(data, self.n_jobs, self.devices, self.trials_per_device) as ex:
             self.n_workers_ = ex.capacity
@@ -216,6 +221,7 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
                                 getattr(scheduler, "keeps_models", False)),
                             device=prev_dev,
                         ))
+                        _compat.callback_hooks(self).job_begin(work.trial_id, k)
                 if not in_flight:
                     if scheduler.is_finished() or not works:
                         break
@@ -223,6 +229,8 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
                 for res in ex.next_results():
                     work, folds = in_flight[res.trial_id]
                     folds[res.fold] = res
+                    if _compat.callback_hooks(self).job_end(res.trial_id, res.fold):
+                        scheduler.stop()  # a sklearn.callback hook asked to stop
                     if len(folds) < n_splits:
                         continue
                     del in_flight[res.trial_id]
@@ -341,7 +349,8 @@ class BaseSearch(MetaEstimatorMixin, BaseEstimator):
         est = clone(self.estimator).set_params(**self.best_params_)
         apply_device(est, resolve_devices(self.devices)[0], self.device_param)
         t0 = time.perf_counter()
-        self.best_estimator_ = self._refit_best(est, X, y, fit_params)
+        with _compat.callback_hooks(self).refit(est):
+            self.best_estimator_ = self._refit_best(est, X, y, fit_params)
         self.refit_time_ = time.perf_counter() - t0
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
@@ -469,9 +478,7 @@ def _copy_models(models):
     return [copy.deepcopy(m) for m in models]
 
 
-def _progress(verbose, total):
-    if not verbose:
-        return None
-    from tqdm.auto import tqdm
+def _progress(verbose, total, desc="sktune"):
+    from .progress import make_progress
 
-    return tqdm(total=total, unit="trial", desc="sktune", leave=True)
+    return make_progress(verbose, total, desc)

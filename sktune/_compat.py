@@ -67,3 +67,149 @@ def search_more_tags(search):
 
 def estimator_type(search):
     return getattr(search.estimator, "_estimator_type", None)
+
+
+# -- scikit-learn >= 1.9 callbacks (``sklearn.callback``) ------------------------------------
+# ``search.set_callbacks(ProgressBar())`` works on sktune's searches as on GridSearchCV: the
+# root task is the fit, with a "search" subtask whose leaves are the (trial, fold) jobs and a
+# "refit-with-best-params" subtask. The hooks of the jobs run in the main process as jobs are
+# handed out and as their results arrive (so callbacks need not travel to the workers), and
+# the refit propagates auto-propagated callbacks to the best estimator as GridSearchCV does.
+# On older scikit-learn all of this is a no-op and searches have no ``set_callbacks``.
+try:
+    from sklearn.callback import CallbackSupportMixin
+    from sklearn.callback import with_callbacks as _with_callbacks
+
+    HAS_SKLEARN_CALLBACKS = True
+except ImportError:  # scikit-learn < 1.9
+    HAS_SKLEARN_CALLBACKS = False
+
+    class CallbackSupportMixin:  # noqa: D101 - stand-in without set_callbacks
+        pass
+
+
+def fit_with_callbacks(fit):
+    """Decorate a search's ``fit``: callbacks are torn down and hooks dropped however it ends."""
+    if not HAS_SKLEARN_CALLBACKS:
+        return fit
+    import functools
+
+    managed = _with_callbacks(fit)
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return managed(self, *args, **kwargs)
+        finally:
+            self.__dict__.pop("_callback_hooks", None)
+
+    return wrapper
+
+
+class _NoHooks:
+    """Hooks of a search without scikit-learn callbacks: every call does nothing."""
+
+    active = False
+
+    def job_begin(self, trial_id, fold):
+        pass
+
+    def job_end(self, trial_id, fold):
+        return False
+
+    def refit(self, estimator):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def end(self):
+        pass
+
+
+NO_HOOKS = _NoHooks()
+
+
+class CallbackHooks(_NoHooks):
+    """Calls the ``sklearn.callback`` hooks of a search along its fit (scikit-learn >= 1.9).
+
+    Parameters
+    ----------
+    search : BaseSearch
+        The search being fitted (it holds the callbacks given to ``set_callbacks``).
+    X, y : array-like
+        The data of the fit, passed to the hooks of the root and refit tasks.
+    n_tasks : int or None
+        Number of (trial, fold) jobs if known in advance, else None.
+    refit : bool
+        Whether a refit task follows the search.
+    """
+
+    active = True
+
+    def __init__(self, search, X, y, *, n_tasks, refit):
+        self.search, self.X, self.y = search, X, y
+        self.n_tasks = n_tasks
+        self.root = search._init_callback_context(max_subtasks=1 + bool(refit))
+        self.root.call_on_fit_task_begin(estimator=search, X=X, y=y)
+        self.ctx = self.root.subcontext(
+            task_name="search", max_subtasks=n_tasks, sequential_subtasks=False
+        )
+        self.ctx.call_on_fit_task_begin(estimator=search)
+        self._jobs = {}
+        self._next_id = 0
+        self._search_ended = False
+
+    def job_begin(self, trial_id, fold):
+        """A (trial, fold) job was handed to the workers."""
+        if self.n_tasks is not None and self._next_id >= self.n_tasks:
+            return  # more work than announced: keep the task tree valid, skip the hooks
+        ctx = self.ctx.subcontext(task_name="candidate-split-evaluation", task_id=self._next_id)
+        self._next_id += 1
+        self._jobs[(trial_id, fold)] = ctx
+        ctx.call_on_fit_task_begin(estimator=self.search)
+
+    def job_end(self, trial_id, fold):
+        """A job's result came back; True when a callback asks to stop the search."""
+        ctx = self._jobs.pop((trial_id, fold), None)
+        if ctx is None:
+            return False
+        return bool(ctx.call_on_fit_task_end(estimator=self.search))
+
+    def _end_search(self):
+        if not self._search_ended:
+            self._search_ended = True
+            self.ctx.call_on_fit_task_end(estimator=self.search)
+
+    def refit(self, estimator):
+        """Context manager around the refit of the best configuration on all data."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def manager():
+            self._end_search()
+            sub = self.root.subcontext(task_name="refit-with-best-params")
+            with sub.propagate_callback_context(estimator):
+                sub.call_on_fit_task_begin(estimator=self.search, X=self.X, y=self.y)
+                yield
+            sub.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y)
+
+        return manager()
+
+    def end(self):
+        """The fit is over (the teardown hooks follow in ``fit_with_callbacks``)."""
+        self._end_search()
+        self.root.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y)
+
+
+def start_callback_hooks(search, X, y, *, n_tasks, refit):
+    """Hooks for this fit: :class:`CallbackHooks` if callbacks are set, else a no-op."""
+    if not HAS_SKLEARN_CALLBACKS or not getattr(search, "_skl_callbacks", None):
+        return NO_HOOKS
+    hooks = CallbackHooks(search, X, y, n_tasks=n_tasks, refit=refit)
+    search._callback_hooks = hooks  # dropped by fit_with_callbacks when fit ends
+    return hooks
+
+
+def callback_hooks(search):
+    """The hooks of the fit in progress (a no-op outside ``fit``)."""
+    return search.__dict__.get("_callback_hooks", NO_HOOKS)
