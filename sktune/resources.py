@@ -1,13 +1,59 @@
 """Resources: how one estimator is advanced along its training budget.
 
 A resource moves an estimator from budget ``start`` to ``stop`` (epochs,
-``partial_fit`` passes, trees, samples...). :class:`FullFit` is the plain
-``fit`` used when the budget is not searched over.
+``partial_fit`` passes, trees, samples...). Continuing resources train the
+model they are given further; they never start over:
+
+========================  ==============================================  =========
+resource                  one unit of budget                              continues
+========================  ==============================================  =========
+:class:`Epochs`           one epoch of a skorch net (``partial_fit``)     yes
+:class:`PartialFitPasses` one ``partial_fit`` pass over the training fold  yes
+:class:`WarmStart`        one tree / boosting iteration (``warm_start``)  yes
+:class:`SampleCount`      one training sample (refit on a subsample)       no
+:class:`ParamBudget`      one unit of any integer parameter (refit)        no
+:class:`FullFit`          no budget: a plain ``fit``                       no
+========================  ==============================================  =========
+
+Inside a :class:`~sklearn.pipeline.Pipeline` a continuing resource applies to
+the final step: the earlier steps are fitted once, on the first call, and
+their ``transform`` is reused when training continues (they are never
+refitted). The refitting resources refit the whole pipeline.
+
+``hot_params(estimator)`` names the parameters that may change between two
+calls without rebuilding the model (population based training perturbs only
+those). For skorch nets these are ``lr``, ``batch_size``, the optimizer's
+arguments (``optimizer__momentum``...) and the parameters of user callbacks.
+skorch applies ``lr`` and ``optimizer__*`` to the existing optimizer's
+parameter groups in place, so the module weights *and* the optimizer state
+(momentum buffers, Adam moments) carry over; ``callbacks__*`` re-initialises
+the callbacks (their internal state, e.g. an early-stopping counter, restarts)
+but not the net. ``module__*`` and ``criterion__*`` rebuild the net and are
+never hot.
 """
 
 from __future__ import annotations
 
-__all__ = ["Resource", "FullFit"]
+import inspect
+import numbers
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import index_rows
+
+__all__ = [
+    "Resource",
+    "FullFit",
+    "Epochs",
+    "PartialFitPasses",
+    "WarmStart",
+    "SampleCount",
+    "ParamBudget",
+    "make_resource",
+    "set_params_in_place",
+]
 
 
 class Resource:
@@ -26,7 +72,11 @@ class Resource:
     continues = False
 
     def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
-        """Train ``estimator`` from budget ``start`` to ``stop`` and return it."""
+        """Train ``estimator`` from budget ``start`` to ``stop`` and return it.
+
+        ``stop=None`` means the estimator's own full budget. A continuing
+        resource treats an unfitted estimator as being at budget 0.
+        """
         raise NotImplementedError
 
     def hot_params(self, estimator) -> set[str]:
@@ -35,6 +85,9 @@ class Resource:
 
     def describe(self) -> str:
         return self.name
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.describe()!r})"
 
 
 class FullFit(Resource):
@@ -46,3 +99,470 @@ class FullFit(Resource):
         if y is None:
             return estimator.fit(X, **fit_params)
         return estimator.fit(X, y, **fit_params)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _is_pipeline(estimator):
+    return hasattr(estimator, "steps") and isinstance(estimator.steps, list)
+
+
+def final_step(estimator):
+    """``(final_estimator, prefix)``: the last step of (nested) pipelines and its
+    parameter prefix (``""`` for a bare estimator)."""
+    prefix = ""
+    while _is_pipeline(estimator):
+        name, last = estimator.steps[-1]
+        prefix += name + "__"
+        estimator = last
+    return estimator, prefix
+
+
+def _is_fitted(estimator):
+    if hasattr(estimator, "initialized_") and hasattr(estimator, "module"):  # skorch
+        return bool(estimator.initialized_)
+    try:
+        check_is_fitted(estimator)
+    except Exception:
+        return False
+    return True
+
+
+def _is_skorch(estimator):
+    return any(c.__module__.split(".")[0] == "skorch" for c in type(estimator).__mro__)
+
+
+def _step_fit_params(pipeline, fit_params):
+    """Split ``step__param`` fit parameters by step name."""
+    per_step = {name: {} for name, _ in pipeline.steps}
+    for key, value in fit_params.items():
+        name, sep, param = key.partition("__")
+        if not sep or name not in per_step:
+            raise ValueError(
+                f"Pipeline fit parameters must be named '<step>__<param>'. Got {key!r}."
+            )
+        per_step[name][param] = value
+    return per_step
+
+
+def _transform_through(estimator, X, y, fit_params):
+    """Run ``X`` through every step but the last of (nested) pipelines.
+
+    The transformers are fitted on the first call (when any of them is
+    unfitted) and only applied afterwards. Returns ``(final, Xt, final_params)``.
+    """
+    if not _is_pipeline(estimator):
+        return estimator, X, fit_params
+    per_step = _step_fit_params(estimator, fit_params)
+    steps = [(n, s) for n, s in estimator.steps[:-1] if s is not None and s != "passthrough"]
+    first = any(not _is_fitted(s) for _, s in steps)
+    Xt = X
+    for name, step in steps:
+        if first:
+            if hasattr(step, "fit_transform"):
+                Xt = step.fit_transform(Xt, y, **per_step[name])
+            else:
+                Xt = step.fit(Xt, y, **per_step[name]).transform(Xt)
+        else:
+            Xt = step.transform(Xt)
+    last_name, last = estimator.steps[-1]
+    return _transform_through(last, Xt, y, per_step[last_name])
+
+
+def _prefixed(names, prefix):
+    return {prefix + n for n in names}
+
+
+def _budget(stop, default):
+    if stop is None:
+        return int(default)
+    return int(round(float(stop)))
+
+
+# -- continuing resources --------------------------------------------------------------
+
+
+class Epochs(Resource):
+    """Epochs of a skorch net, continued with ``partial_fit``.
+
+    The first call initialises the net and trains ``stop`` epochs; later calls
+    train ``stop - start`` more epochs on the same net, so the module weights,
+    the optimizer state and ``history`` carry over. ``stop=None`` trains the
+    net's ``max_epochs``.
+    """
+
+    name = "epochs"
+    continues = True
+
+    def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
+        net, Xt, params = _transform_through(estimator, X, y, fit_params)
+        done = int(start or 0) if _is_fitted(net) else 0
+        if not _is_fitted(net):
+            net.initialize()
+        n_epochs = _budget(stop, net.max_epochs) - done
+        if n_epochs > 0:
+            net.partial_fit(Xt, y, epochs=n_epochs, **params)
+        return estimator
+
+    def hot_params(self, estimator):
+        net, prefix = final_step(estimator)
+        names = {"lr", "batch_size"}
+        optimizer = getattr(net, "optimizer", None)
+        try:
+            sig = inspect.signature(optimizer)
+            names |= {  # numeric arguments only (not flags such as foreach or fused)
+                f"optimizer__{p}" for p, arg in sig.parameters.items()
+                if p not in ("params", "self") and _is_number_like(arg.default)
+            }
+        except (TypeError, ValueError):
+            pass
+        all_params = net.get_params(deep=True)
+        names |= {k for k in all_params if k.startswith("optimizer__")}
+        for name, cb in _named_callbacks(getattr(net, "callbacks", None)):
+            if hasattr(cb, "get_params"):  # user callbacks (skorch's defaults log only)
+                names |= {f"callbacks__{name}__{p}" for p in cb.get_params(deep=False)}
+        return _prefixed(names, prefix)
+
+    def describe(self):
+        return "epochs (skorch partial_fit; continues training)"
+
+
+def _is_number_like(value):
+    if isinstance(value, tuple):
+        return len(value) > 0 and all(_is_number_like(v) for v in value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _named_callbacks(callbacks):
+    out = []
+    for cb in callbacks or ():
+        if isinstance(cb, tuple):
+            out.append(cb)
+        else:
+            name = cb if isinstance(cb, str) else type(cb).__name__
+            out.append((name, cb))
+    return out
+
+
+_PARTIAL_FIT_HOT = {
+    # linear models trained by SGD read these at every pass
+    "SGDClassifier": ("alpha", "eta0", "l1_ratio", "learning_rate", "power_t"),
+    "SGDRegressor": ("alpha", "eta0", "l1_ratio", "learning_rate", "power_t"),
+    "SGDOneClassSVM": ("nu", "eta0", "learning_rate", "power_t"),
+    "Perceptron": ("alpha", "eta0", "l1_ratio"),
+    "PassiveAggressiveClassifier": ("C",),
+    "PassiveAggressiveRegressor": ("C",),
+    # the MLP's optimizer is synced with these before each pass (see _sync_mlp)
+    "MLPClassifier": ("alpha", "batch_size", "learning_rate_init", "momentum"),
+    "MLPRegressor": ("alpha", "batch_size", "learning_rate_init", "momentum"),
+}
+
+
+def _sync_mlp(estimator):
+    """Make a changed ``learning_rate_init``/``momentum`` reach an MLP's existing optimizer.
+
+    scikit-learn builds the optimizer on the first ``partial_fit`` and keeps it,
+    so later changes of these parameters would otherwise be ignored.
+    """
+    opt = getattr(estimator, "_optimizer", None)
+    if opt is None:
+        return
+    lr = getattr(estimator, "learning_rate_init", None)
+    if lr is not None and getattr(opt, "learning_rate_init", lr) != lr:
+        opt.learning_rate_init = lr
+        if type(opt).__name__ == "SGDOptimizer":
+            opt.learning_rate = float(lr)
+    if hasattr(opt, "momentum") and hasattr(estimator, "momentum"):
+        opt.momentum = estimator.momentum
+
+
+class PartialFitPasses(Resource):
+    """Passes of ``partial_fit`` over the training fold.
+
+    One unit of budget is one call of ``partial_fit`` on the whole training
+    fold. ``classes`` (all the classes of the full data) is passed on the first
+    call, as scikit-learn's incremental classifiers require. ``stop=None``
+    trains the estimator's ``max_iter`` passes (one pass when it has none).
+    """
+
+    name = "partial_fit"
+    continues = True
+
+    def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
+        est, Xt, params = _transform_through(estimator, X, y, fit_params)
+        fitted = _is_fitted(est)
+        done = int(start or 0) if fitted else 0
+        n_passes = _budget(stop, getattr(est, "max_iter", 1) or 1) - done
+        if fitted:
+            _sync_mlp(est)
+        for _ in range(max(n_passes, 0)):
+            if not _is_fitted(est) and classes is not None and is_classifier(est) and (
+                "classes" in inspect.signature(est.partial_fit).parameters
+            ):
+                est.partial_fit(Xt, y, classes=classes, **params)
+            elif y is None:
+                est.partial_fit(Xt, **params)
+            else:
+                est.partial_fit(Xt, y, **params)
+        return estimator
+
+    def hot_params(self, estimator):
+        est, prefix = final_step(estimator)
+        names = next((_PARTIAL_FIT_HOT[c.__name__] for c in type(est).__mro__
+                      if c.__name__ in _PARTIAL_FIT_HOT), ())
+        params = est.get_params(deep=False)
+        return _prefixed({n for n in names if n in params}, prefix)
+
+    def describe(self):
+        return "partial_fit passes (continues training)"
+
+
+class WarmStart(Resource):
+    """Grow an integer parameter of a ``warm_start`` estimator in place.
+
+    ``param`` is ``"n_estimators"`` for forests, bagging and gradient boosting
+    (new trees are added, the old ones kept) or ``"max_iter"`` for
+    ``HistGradientBoosting*`` (new boosting iterations). ``stop=None`` grows the
+    parameter to the value the estimator was built with.
+
+    Parameters
+    ----------
+    param : str, default="n_estimators"
+        The parameter of the final step that counts the budget.
+    """
+
+    continues = True
+
+    def __init__(self, param="n_estimators"):
+        self.param = param
+        self.name = param
+
+    def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
+        est, Xt, params = _transform_through(estimator, X, y, fit_params)
+        target = _budget(stop, est.get_params(deep=False)[self.param])
+        est.set_params(warm_start=True, **{self.param: target})
+        if y is None:
+            est.fit(Xt, **params)
+        else:
+            est.fit(Xt, y, **params)
+        return estimator
+
+    def hot_params(self, estimator):
+        est, prefix = final_step(estimator)
+        if type(est).__name__.startswith("HistGradientBoosting"):
+            # shrinkage and regularisation are applied to each new tree when it is
+            # grown; earlier trees are untouched
+            return _prefixed({"learning_rate", "l2_regularization"}, prefix)
+        return set()
+
+    def describe(self):
+        return f"{self.param} (warm_start; continues training)"
+
+
+# -- refitting resources ---------------------------------------------------------------
+
+
+class SampleCount(Resource):
+    """Refit from scratch on the first ``stop`` samples of the training fold.
+
+    The order of the samples is a fixed shuffle of each fold (stratified for
+    classifiers, so small budgets still see every class), the same for every
+    trial, so a larger budget always contains the smaller one's samples. It
+    does not continue training: every step is a new ``fit`` (as in
+    scikit-learn's ``HalvingRandomSearchCV``).
+
+    Parameters
+    ----------
+    random_state : int, default=0
+        Seed of the per-fold shuffle.
+    """
+
+    name = "n_samples"
+    continues = False
+
+    def __init__(self, random_state=0):
+        self.random_state = random_state
+
+    def order(self, n, y=None, classifier=False):
+        """The fixed order in which the ``n`` training samples are taken."""
+        rng = np.random.default_rng(self.random_state)
+        perm = rng.permutation(n)
+        if not classifier or y is None:
+            return perm
+        y_perm = np.asarray(y)[perm]
+        _, inverse, counts = np.unique(y_perm, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        rank = np.zeros(n)
+        seen = np.zeros(len(counts))
+        for i, c in enumerate(inverse):  # position of each sample within its class
+            rank[i] = (seen[c] + 0.5) / counts[c]
+            seen[c] += 1
+        return perm[np.argsort(rank, kind="stable")]
+
+    def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        k = n if stop is None else min(_budget(stop, n), n)
+        final, _ = final_step(estimator)
+        idx = np.sort(self.order(n, y, is_classifier(final))[:k])
+        Xs = index_rows(X, idx)
+        ys = None if y is None else index_rows(y, idx)
+        params = {
+            key: index_rows(v, idx) if _is_per_sample(v, n) else v
+            for key, v in fit_params.items()
+        }
+        if ys is None:
+            return estimator.fit(Xs, **params)
+        return estimator.fit(Xs, ys, **params)
+
+    def describe(self):
+        return "n_samples (refits from scratch on a subsample)"
+
+
+def _is_per_sample(value, n):
+    if isinstance(value, (str, dict)) or not hasattr(value, "__len__"):
+        return False
+    length = value.shape[0] if hasattr(value, "shape") and len(value.shape) else len(value)
+    return length == n
+
+
+class ParamBudget(Resource):
+    """Any integer parameter as the budget; every step refits from scratch.
+
+    Parameters
+    ----------
+    param : str
+        The parameter (with its ``step__`` prefix inside a Pipeline).
+    """
+
+    continues = False
+
+    def __init__(self, param):
+        self.param = param
+        self.name = param
+
+    def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
+        if stop is not None:
+            estimator.set_params(**{self.param: _budget(stop, 0)})
+        if y is None:
+            return estimator.fit(X, **fit_params)
+        return estimator.fit(X, y, **fit_params)
+
+    def describe(self):
+        return f"{self.param} (refits from scratch)"
+
+
+# -- changing parameters of a model being trained ------------------------------------------
+
+
+def _same(a, b):
+    if a is b:
+        return True
+    try:
+        return bool(type(a) is type(b) and a == b)
+    except Exception:  # arrays, objects without a boolean ==
+        return False
+
+
+def set_params_in_place(estimator, params):
+    """Set only the parameters that differ from the estimator's current ones.
+
+    Used on a model that continues training: re-setting an unchanged skorch
+    ``module__*`` parameter would rebuild the net. Changed ``optimizer__*``
+    values of a skorch net are applied in place by skorch (the optimizer state
+    is kept) and also stored on the net, so ``get_params`` and ``clone`` see them.
+    """
+    current = estimator.get_params(deep=True)
+    changed = {k: v for k, v in params.items() if k not in current or not _same(current[k], v)}
+    if not changed:
+        return estimator
+    estimator.set_params(**changed)
+    net, prefix = final_step(estimator)
+    if _is_skorch(net):
+        for key, value in changed.items():
+            if key.startswith(prefix + "optimizer__"):
+                setattr(net, key[len(prefix):], value)
+    return estimator
+
+
+# -- choosing a resource ------------------------------------------------------------------
+
+
+def _warm_start_param(final):
+    params = final.get_params(deep=False)
+    if "warm_start" not in params:
+        return None
+    if type(final).__name__.startswith("HistGradientBoosting") and "max_iter" in params:
+        return "max_iter"
+    if "n_estimators" in params:
+        return "n_estimators"
+    return None
+
+
+def make_resource(estimator, resource="auto") -> Resource:
+    """The :class:`Resource` that advances ``estimator`` along ``resource``.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A Pipeline is judged by its final step.
+    resource : str or Resource, default="auto"
+        ``"auto"`` picks: :class:`Epochs` for skorch nets, :class:`PartialFitPasses`
+        for estimators with ``partial_fit``, :class:`WarmStart` for ``warm_start``
+        ensembles (``n_estimators``) and ``HistGradientBoosting*`` (``max_iter``),
+        :class:`SampleCount` otherwise. Explicit choices: ``"epochs"``,
+        ``"partial_fit"``, ``"n_estimators"``, ``"max_iter"`` (grown in place with
+        ``warm_start`` where the estimator supports it, otherwise refitted),
+        ``"n_samples"``, the name of any integer parameter (refitted), or a
+        :class:`Resource` instance.
+
+    Returns
+    -------
+    resource : Resource
+    """
+    if isinstance(resource, Resource):
+        return resource
+    final, prefix = final_step(estimator)
+    name = type(final).__name__
+    if not isinstance(resource, str):
+        raise ValueError(
+            "The 'resource' parameter must be 'auto', 'epochs', 'partial_fit', 'n_samples', "
+            f"the name of an integer parameter, or a Resource instance. Got {resource!r} instead."
+        )
+    if resource == "auto":
+        if _is_skorch(final) and hasattr(final, "partial_fit"):
+            return Epochs()
+        if hasattr(final, "partial_fit"):
+            return PartialFitPasses()
+        param = _warm_start_param(final)
+        if param is not None:
+            return WarmStart(param)
+        return SampleCount()
+    if resource == "epochs":
+        if not _is_skorch(final):
+            raise ValueError(f"resource='epochs' needs a skorch net; {name} is not one.")
+        return Epochs()
+    if resource == "partial_fit":
+        if not hasattr(final, "partial_fit"):
+            raise ValueError(
+                f"resource='partial_fit' needs an estimator with a partial_fit method; {name} "
+                "has none (for MLPs, use solver='sgd' or 'adam')."
+            )
+        return PartialFitPasses()
+    if resource == "n_samples":
+        return SampleCount()
+    all_params = estimator.get_params(deep=True)
+    full = resource if resource in all_params else prefix + resource
+    if full not in all_params:
+        raise ValueError(
+            f"The 'resource' parameter must be 'auto', 'epochs', 'partial_fit', 'n_samples' or "
+            f"an integer parameter of {type(estimator).__name__}. Got {resource!r} instead."
+        )
+    value = all_params[full]
+    if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
+        raise ValueError(
+            f"resource={resource!r} must name an integer parameter; its value is {value!r}."
+        )
+    if full == prefix + resource and _warm_start_param(final) == resource:
+        return WarmStart(resource)
+    return ParamBudget(full)
