@@ -43,6 +43,18 @@ class _Dimension:
         for key, value in kwargs.items():
             object.__setattr__(self, key, value)
 
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        self._set(**state)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
     def __eq__(self, other):
         return type(self) is type(other) and repr(self) == repr(other)
 
@@ -467,10 +479,11 @@ class SearchSpace:
 
     def check_estimator_params(self, estimator, param_name="search_spaces"):
         """Raise if a name is not a parameter of ``estimator`` (nested names too)."""
-        valid = set(estimator.get_params(deep=True))
+        params = estimator.get_params(deep=True)
+        valid = set(params)
         for s in self.subspaces:
             for name in s.names:
-                if name not in valid:
+                if name not in valid and not _routed_by_prefix(estimator, params, name):
                     close = sorted(p for p in valid if p.split("__")[-1] == name.split("__")[-1])
                     hint = f" Did you mean {close[0]!r}?" if close else ""
                     raise ValueError(
@@ -478,3 +491,18 @@ class SearchSpace:
                         f"of {type(estimator).__name__}.{hint} Check the list with "
                         "estimator.get_params().keys()."
                     )
+
+
+def _routed_by_prefix(estimator, params, name):
+    """skorch-style ``module__width``: a prefix the (nested) estimator routes itself."""
+    parts = name.split("__")
+    for i in range(len(parts) - 1):
+        owner = estimator if i == 0 else params.get("__".join(parts[:i]))
+        routed = set(getattr(owner, "prefixes_", ()))
+        if hasattr(owner, "initialize_module"):  # skorch: module__, criterion__, optimizer__
+            routed |= {"module", "criterion", "optimizer"}
+            for attr in ("_modules", "_criteria", "_optimizers"):
+                routed |= set(getattr(owner, attr, ()))
+        if parts[i] in routed:
+            return True
+    return False

@@ -1,0 +1,86 @@
+"""BayesSearchCV tuning a real skorch network on scikit-learn's digits."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+skorch = pytest.importorskip("skorch")
+
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sktune import BayesSearchCV, Integer, Real  # noqa: E402
+
+
+class MLP(torch.nn.Module):
+    def __init__(self, width=32, n_in=64, n_out=10):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_in, width), torch.nn.ReLU(), torch.nn.Linear(width, n_out)
+        )
+
+    def forward(self, X):
+        return self.net(X)
+
+
+def digits(n=600):
+    X, y = load_digits(return_X_y=True)
+    return X[:n].astype(np.float32) / 16.0, y[:n].astype(np.int64)
+
+
+def make_net(**kwargs):
+    params = dict(criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
+                  max_epochs=5, batch_size=64, train_split=None, verbose=0)
+    params.update(kwargs)
+    return skorch.NeuralNetClassifier(MLP, **params)
+
+
+def test_tunes_lr_width_and_epochs_of_a_skorch_net():
+    X, y = digits()
+    search = BayesSearchCV(
+        make_net(),
+        {"lr": Real(1e-4, 3e-2, log=True), "module__width": Integer(8, 64),
+         "max_epochs": Integer(2, 8)},
+        n_iter=6, n_initial_points=3, cv=2, random_state=0,
+    ).fit(X, y)
+    res = search.cv_results_
+    assert res["status"].tolist() == ["ok"] * 6
+    assert search.best_score_ > 0.8
+    assert search.best_estimator_.module_.net[0].out_features == search.best_params_[
+        "module__width"
+    ]
+    assert len(search.best_estimator_.history) == search.best_params_["max_epochs"]
+    assert search.score(X, y) > 0.85
+
+
+def test_skorch_net_in_a_pipeline_is_deterministic_with_random_state():
+    X, y = digits(400)
+    pipe = make_pipeline(StandardScaler(), make_net())
+    kwargs = dict(n_iter=3, n_initial_points=2, cv=2, random_state=3)
+    space = {"neuralnetclassifier__lr": Real(1e-3, 1e-1, log=True)}
+    a = BayesSearchCV(pipe, space, **kwargs).fit(X, y).cv_results_
+    b = BayesSearchCV(pipe, space, n_jobs=2, **kwargs).fit(X, y).cv_results_
+    assert a["params"] == b["params"]
+    np.testing.assert_allclose(a["mean_test_score"], b["mean_test_score"])
+
+
+def test_diverging_net_is_a_failed_trial_not_a_chance_level_score():
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(200, 10, random_state=0)
+    X, y = X.astype(np.float32), (y[:, None] / 100).astype(np.float32)
+    net = skorch.NeuralNetRegressor(
+        MLP, module__n_in=10, module__n_out=1, optimizer=torch.optim.SGD, max_epochs=4,
+        train_split=None, verbose=0,
+    )
+    # lr >= 10 diverges to inf/NaN losses on this problem; small ones train fine.
+    search = BayesSearchCV(net, {"lr": Real(1e-3, 1e2, log=True)}, n_iter=6,
+                           n_initial_points=6, cv=2, random_state=0, error_score=-1e9)
+    with pytest.warns(UserWarning, match="diverged"):
+        search.fit(X, y)
+    res = search.cv_results_
+    lrs = np.array([p["lr"] for p in res["params"]])
+    failed = res["status"] == "failed"
+    assert failed[lrs > 20].all() and not failed[lrs < 0.1].any()
+    assert search.best_params_["lr"] < 10
