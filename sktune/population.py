@@ -1,0 +1,385 @@
+"""PopulationSearchCV: population based training with cross-validation."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._base import BaseSearch
+from ._validation import BOOL, Check, Interval, Options
+from .proposers.random import RandomProposer
+from .resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
+from .resources import set_params_in_place as _set_changed
+from .schedulers.pbt import PBTScheduler
+
+__all__ = ["PopulationSearchCV"]
+
+
+def _is_factors(v):
+    return (
+        isinstance(v, (list, tuple)) and len(v) > 0
+        and all(isinstance(f, numbers.Real) and not isinstance(f, bool) and f > 0 for f in v)
+    )
+
+
+def _is_names(v):
+    return isinstance(v, (list, tuple, set, frozenset)) and all(isinstance(n, str) for n in v)
+
+
+_AUTO_GENERATIONS = 10  # generations when the budget is not given
+
+
+class PopulationSearchCV(BaseSearch):
+    """Population based training (PBT) over hyperparameters, with cross-validation.
+
+    A population of ``population_size`` members, each a configuration drawn
+    at random from ``param_distributions`` with its own k fold models, trains
+    in steps of ``perturbation_interval`` budget units (skorch epochs,
+    ``partial_fit`` passes, ``warm_start`` trees or iterations). After each
+    step members are ranked by mean CV score (the refit metric when several
+    are given). Members in the bottom ``quantile_fraction`` **exploit**: they
+    continue from a copy of all k fold models of a member drawn from the top
+    quantile (weights *and* optimizer state) and take its hyperparameters.
+    Then they **explore**: each mutable hyperparameter is multiplied by one of
+    ``perturbation_factors`` and clipped to its range (integers: at least one
+    step; categoricals: a neighbouring choice), or, with probability
+    ``resample_probability``, drawn anew. Training is never restarted: the
+    result of a search is a *schedule* of hyperparameters over the budget
+    (``best_schedule_``), which ``refit=True`` replays on all the data.
+
+    Only "hot" hyperparameters can change while training continues: those the
+    resource adapter reports (skorch ``lr``, ``batch_size``, ``optimizer__*``
+    and user callbacks' parameters; ``eta0``, ``alpha``... of SGD models;
+    ``learning_rate_init`` of MLPs; ``learning_rate`` of histogram gradient
+    boosting). Other searched parameters (``module__*``, layer sizes) are drawn
+    once per member and stay fixed (a member that exploits takes them from the
+    member it copies, with its weights); naming one in ``mutable_params`` is an
+    error, raised before any training.
+
+    **Evolutionary mode.** An estimator that cannot continue training (no
+    ``partial_fit``, no ``warm_start``; or ``resource="fit"``) is searched in
+    evolutionary mode: every generation refits each member from scratch with
+    its exploited and perturbed hyperparameters, every searched parameter is
+    mutable, and the budget axis counts generations. ``cv_results_["mode"]``
+    and ``mode_`` say ``"evolutionary"`` (``"pbt"`` otherwise).
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator (or Pipeline) to tune: a skorch net, an estimator with
+        ``partial_fit`` or a ``warm_start`` ensemble (any other estimator is
+        searched in evolutionary mode).
+    param_distributions : dict, list of dict or SearchSpace
+        Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
+        :class:`~sktune.Categorical`, lists of choices or bounded ``scipy.stats``
+        distributions. The initial population is drawn from it (scrambled
+        Sobol) and explored values are clipped to it.
+    population_size : int, default=8
+        Number of members trained side by side.
+    max_resources : int or "auto", default="auto"
+        Budget each member is trained for: epochs, ``partial_fit`` passes, trees...
+        ``"auto"`` takes the estimator's own budget (skorch ``max_epochs``,
+        ``max_iter``, ``n_estimators``); in evolutionary mode without a budget
+        it is 10 generations.
+    perturbation_interval : int or "auto", default="auto"
+        Budget of one step, between two exploit/explore decisions. ``"auto"``
+        gives 10 steps (``max_resources // 10``, at least 1).
+    mutable_params : list of str or None, default=None
+        Searched parameters explore may change. ``None``: every searched
+        parameter that is hot for this estimator (every searched parameter in
+        evolutionary mode).
+    quantile_fraction : float, default=0.25
+        Fraction of the population that exploits (the bottom) and that is
+        copied (the top), in ``(0, 0.5]``.
+    resample_probability : float, default=0.25
+        Probability that explore draws a parameter anew from its distribution
+        instead of perturbing it.
+    perturbation_factors : tuple of float, default=(0.8, 1.2)
+        Factors continuous and integer values are multiplied by when explored.
+    burn_in : int, default=0
+        Budget a member trains for before it may exploit.
+    synchronous : bool, default=True
+        ``True``: generations in lock step (every member finishes a step before
+        any exploits), reproducible under a fixed ``random_state`` whatever
+        ``n_jobs``. ``False``: asynchronous PBT, as in the paper: a member
+        exploits as soon as its own step ends, ranked against the latest scores
+        of the others, so no worker waits (results then depend on timing).
+    resource : "auto", "fit", str or Resource, default="auto"
+        How training advances (see :func:`sktune.resources.make_resource`):
+        ``"auto"`` picks skorch epochs, ``partial_fit`` passes or ``warm_start``
+        growth, and the evolutionary mode (``"fit"``) for other estimators.
+    scoring : str, callable, list, dict or None, default=None
+        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`. With
+        several, members are ranked by the ``refit`` metric.
+    n_jobs : int or None, default=None
+        Jobs (member x fold) run at once; -1 uses all cores.
+    refit : bool, str or callable, default=True
+        Replay ``best_schedule_`` on all data (``best_estimator_``); with several
+        metrics, the name of the metric that ranks members.
+    cv : int, CV splitter, iterable or None, default=None
+        Cross-validation (5-fold, stratified for classifiers, when None).
+    verbose : int, default=0
+        1 shows a progress bar; 2 also prints a line per (member, step).
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the initial population, exploit and explore, and per step the
+        estimators' unset ``random_state`` and torch.
+    error_score : "raise" or float, default=np.nan
+        Score of a failed step; the member then exploits a top member (or
+        stops if there is none).
+    return_train_score : bool, default=False
+        Also score the training folds.
+    callbacks : callable or list of callables, default=None
+        Called with a :class:`~sktune.callbacks.SearchState` after each step;
+        returning True stops the search.
+    devices : None, "auto", str or list of str, default=None
+        Device slots for the estimators' ``device`` parameter (skorch).
+    trials_per_device : int, default=1
+        Jobs that may share one device at a time.
+    device_param : str or None, default=None
+        The parameter that receives the device.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy arrays
+        One row per (member, step), with the ``param_*`` values in force
+        during that step, scikit-learn's keys and ``member_id``, ``parent_id``
+        (the member copied before the step, -1 if none), ``step``,
+        ``n_resources`` (budget at the end of the step), ``mode`` (``"pbt"`` or
+        ``"evolutionary"``), ``trial_id``, ``status``, ``error``, ``device``.
+    best_schedule_ : list of dict
+        The winning lineage's hyperparameters over the budget, following the
+        copies back through the parents: one ``{"start", "stop", "params",
+        "member_id", "trial_id"}`` per step, in training order.
+    lineage_ : list of dict
+        Every exploit: ``step``, ``n_resources`` (budget of the copied models),
+        ``member_id``, ``parent_id``, ``trial_id`` (the step that continued from
+        the copy), ``source_trial_id``, ``score``, ``parent_score``,
+        ``params_before``, ``params_copied``, ``params_after`` (explored).
+    best_params_ : dict
+        The final hyperparameters of the winning lineage.
+    best_score_ : float
+        Mean CV score of the best member at the end of its training.
+    best_index_ : int
+    best_estimator_ : estimator
+        Trained on all data by replaying ``best_schedule_`` (``refit=True``).
+    resource_ : Resource
+    mode_ : {"pbt", "evolutionary"}
+    mutable_params_ : list of str
+    max_resources_ : int
+    perturbation_interval_ : int
+    n_steps_ : int
+    population_size_ : int
+    scorer_, n_splits_, multimetric_, refit_time_, search_time_, history_
+        As in :class:`~sktune.BayesSearchCV`.
+
+    See Also
+    --------
+    HyperbandSearchCV : Early stopping of poor configurations along a budget.
+    BayesSearchCV : Gaussian-process Bayesian optimisation.
+
+    References
+    ----------
+    .. [1] M. Jaderberg et al. "Population Based Training of Neural Networks".
+       arXiv:1711.09846, 2017.
+    .. [2] A. Li et al. "A Generalized Framework for Population Based
+       Training". KDD 2019.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune import PopulationSearchCV, Real
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = PopulationSearchCV(
+    ...     SGDClassifier(learning_rate="constant", random_state=0),
+    ...     {"eta0": Real(1e-4, 1e-1, log=True), "alpha": Real(1e-6, 1e-2, log=True)},
+    ...     population_size=4, max_resources=6, perturbation_interval=2, cv=2,
+    ...     random_state=0)
+    >>> search.fit(X / 16, y).best_score_ > 0.85
+    True
+    >>> [step["stop"] for step in search.best_schedule_]
+    [2, 4, 6]
+    """
+
+    _space_param = "param_distributions"
+    _extra_constraints = {
+        "population_size": [Interval(int, 2, None)],
+        "max_resources": [Options("auto"), Interval(int, 1, None)],
+        "perturbation_interval": [Options("auto"), Interval(int, 1, None)],
+        "mutable_params": [Check(lambda v: v is None, "None"), Check(_is_names, "a list of "
+                                                                     "parameter names")],
+        "quantile_fraction": [Interval(float, 0, 0.5, closed="right")],
+        "resample_probability": [Interval(float, 0, 1)],
+        "perturbation_factors": [Check(_is_factors, "a non-empty tuple of positive numbers")],
+        "burn_in": [Interval(int, 0, None)],
+        "synchronous": [BOOL],
+        "resource": [Check(lambda v: isinstance(v, str) or hasattr(v, "advance"),
+                           "'auto', 'fit', a resource name or a Resource")],
+    }
+
+    def __init__(
+        self, estimator, param_distributions, *, population_size=8, max_resources="auto",
+        perturbation_interval="auto", mutable_params=None, quantile_fraction=0.25,
+        resample_probability=0.25, perturbation_factors=(0.8, 1.2), burn_in=0,
+        synchronous=True, resource="auto", scoring=None, n_jobs=None, refit=True, cv=None,
+        verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
+        callbacks=None, devices=None, trials_per_device=1, device_param=None,
+    ):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.population_size = population_size
+        self.max_resources = max_resources
+        self.perturbation_interval = perturbation_interval
+        self.mutable_params = mutable_params
+        self.quantile_fraction = quantile_fraction
+        self.resample_probability = resample_probability
+        self.perturbation_factors = perturbation_factors
+        self.burn_in = burn_in
+        self.synchronous = synchronous
+        self.resource = resource
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.random_state = random_state
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.callbacks = callbacks
+        self.devices = devices
+        self.trials_per_device = trials_per_device
+        self.device_param = device_param
+
+    # -- validation and parts ------------------------------------------------------------
+    def _validate(self, X, y):
+        space = super()._validate(X, y)
+        if isinstance(self.scoring, (list, tuple, set, dict)) and not isinstance(self.refit, str):
+            raise ValueError(
+                "PopulationSearchCV ranks the population with one metric: with several metrics "
+                "in 'scoring', 'refit' must be the name of that metric. "
+                f"Got refit={self.refit!r}."
+            )
+        self._n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        resource = self._resolve_resource(self.estimator)
+        self._resolved = (resource, *self._mutable(space, resource))
+        return space
+
+    def _resolve_resource(self, estimator):
+        if isinstance(self.resource, str) and self.resource == "fit":
+            return FullFit()
+        resource = make_resource(estimator, self.resource)
+        if self.resource == "auto" and isinstance(resource, SampleCount):
+            return FullFit()  # cannot continue: evolutionary mode over generations
+        return resource
+
+    def _mutable(self, space, resource):
+        names = set(space.names)
+        continues = bool(resource.continues)
+        hot = set(resource.hot_params(self.estimator)) if continues else names
+        if self.mutable_params is not None:
+            unknown = sorted(set(self.mutable_params) - names)
+            if unknown:
+                raise ValueError(
+                    f"The 'mutable_params' parameter names {unknown}, which "
+                    f"{'is' if len(unknown) == 1 else 'are'} not searched in "
+                    f"'param_distributions' (searched: {sorted(names)})."
+                )
+            cold = sorted(set(self.mutable_params) - hot)
+            if cold:
+                raise ValueError(
+                    f"The 'mutable_params' parameter names {cold}, which cannot change while "
+                    f"training continues: setting {'it' if len(cold) == 1 else 'them'} would "
+                    f"rebuild the {type(final_step(self.estimator)[0]).__name__} (as skorch's "
+                    "module__* parameters do) and lose the trained weights, so it would not be "
+                    "population based training. Parameters that may change in training: "
+                    f"{sorted(hot) or 'none'}. Leave the others out of 'mutable_params' (they "
+                    "are then drawn once per member and kept), or use resource='fit' for the "
+                    "evolutionary mode, which refits every generation."
+                )
+            mutable = set(self.mutable_params)
+        else:
+            mutable = names & hot
+            if not mutable:
+                kind = type(final_step(self.estimator)[0]).__name__
+                raise ValueError(
+                    f"None of the searched parameters {sorted(names)} can change while a "
+                    f"{kind} trains, so population based training has nothing to explore. "
+                    f"Search at least one of {sorted(hot) or '(none)'}, or use resource='fit' "
+                    "for the evolutionary mode."
+                )
+        return sorted(mutable), continues
+
+    def _make_resource(self, estimator):
+        return self._resolved[0]
+
+    def _budget(self, resource):
+        """``(max_resources, perturbation_interval, budgeted)``."""
+        final, prefix = final_step(self.estimator)
+        budgeted = not isinstance(resource, FullFit)
+        maximum = self.max_resources
+        if maximum == "auto":
+            if not budgeted:
+                maximum = _AUTO_GENERATIONS
+            elif isinstance(resource, SampleCount):
+                maximum = self._n_samples
+            else:
+                params = final.get_params(deep=False)
+                key = {"epochs": "max_epochs", "partial_fit": "max_iter"}.get(resource.name)
+                if isinstance(resource, WarmStart):
+                    key = resource.param
+                value = params.get(key) if key else None
+                if isinstance(resource, ParamBudget):
+                    value = self.estimator.get_params(deep=True).get(resource.param)
+                if not isinstance(value, numbers.Integral) or value < 1:
+                    raise ValueError(
+                        "max_resources='auto' needs the estimator's own budget "
+                        f"({key or resource.name}), which is {value!r} here; "
+                        "give 'max_resources' as an int."
+                    )
+                maximum = int(value)
+        interval = self.perturbation_interval
+        if interval == "auto":
+            interval = 1 if not budgeted else max(1, maximum // 10)
+        if interval > maximum:
+            raise ValueError(
+                f"The 'perturbation_interval' parameter ({interval}) must not exceed "
+                f"'max_resources' ({maximum})."
+            )
+        return int(maximum), int(interval), budgeted
+
+    def _make_scheduler(self, space, rng, n_splits):
+        resource, mutable, continues = self._resolved
+        maximum, interval, budgeted = self._budget(resource)
+        self.max_resources_, self.perturbation_interval_ = maximum, interval
+        initial = RandomProposer(space, random_state=rng).ask(self.population_size)
+        return PBTScheduler(
+            space, initial, max_resources=maximum, perturbation_interval=interval,
+            mutable=mutable, quantile_fraction=self.quantile_fraction,
+            resample_probability=self.resample_probability,
+            perturbation_factors=tuple(self.perturbation_factors), burn_in=self.burn_in,
+            continues=continues, budgeted=budgeted, synchronous=self.synchronous,
+            random_state=rng,
+        )
+
+    # -- results and refit -------------------------------------------------------------
+    def _finish(self, rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers):
+        super()._finish(rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers)
+        if hasattr(self, "best_index_"):
+            trial_id = int(self.cv_results_["trial_id"][self.best_index_])
+            self.best_schedule_ = scheduler.schedule(trial_id)
+
+    def _refit_best(self, estimator, X, y, fit_params):
+        resource = self.resource_
+        schedule = self.best_schedule_
+        kwargs = dict(fit_params=fit_params, classes=self._classes)
+        if not resource.continues:
+            stop = schedule[-1]["stop"] if isinstance(resource, (ParamBudget, SampleCount)) else None
+            estimator.set_params(**schedule[-1]["params"])
+            return resource.advance(estimator, X, y, start=0, stop=stop, **kwargs)
+        estimator.set_params(**schedule[0]["params"])
+        for step in schedule:
+            _set_changed(estimator, step["params"])
+            estimator = resource.advance(
+                estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
+        return estimator
