@@ -7,12 +7,14 @@ Drop-in replacements for scikit-learn's ``GridSearchCV``:
 """
 
 from .bayes import BayesSearchCV
+from .population import PopulationSearchCV
 from .space import Categorical, Integer, Real, SearchSpace
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BayesSearchCV",
+    "PopulationSearchCV",
     "Real",
     "Integer",
     "Categorical",

@@ -2,5 +2,6 @@
 
 from .base import Scheduler, TrialResult, Work
 from .fifo import FIFOScheduler
+from .pbt import PBTScheduler
 
-__all__ = ["Scheduler", "Work", "TrialResult", "FIFOScheduler"]
+__all__ = ["Scheduler", "Work", "TrialResult", "FIFOScheduler", "PBTScheduler"]
