@@ -77,10 +77,10 @@ def test_diverging_net_is_a_failed_trial_not_a_chance_level_score():
     # lr >= 10 diverges to inf/NaN losses on this problem; small ones train fine.
     search = BayesSearchCV(net, {"lr": Real(1e-3, 1e2, log=True)}, n_iter=6,
                            n_initial_points=6, cv=2, random_state=0, error_score=-1e9)
-    with pytest.warns(UserWarning, match="diverged"):
+    with pytest.warns(UserWarning, match="trials failed"):
         search.fit(X, y)
     res = search.cv_results_
     lrs = np.array([p["lr"] for p in res["params"]])
     failed = res["status"] == "failed"
-    assert failed[lrs > 20].all() and not failed[lrs < 0.1].any()
+    assert failed.any() and (lrs[failed] > 1).all() and not failed[lrs < 0.1].any()
     assert search.best_params_["lr"] < 10
