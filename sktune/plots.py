@@ -517,6 +517,9 @@ class LineageDisplay:
         The hyperparameter whose schedule is drawn (no bottom panel if None).
     metric_name : str, default="score"
         Name of the metric.
+    lineage_rows : list of int, default=None
+        Row indices of the best lineage, oldest first (from the search's
+        ``best_schedule_``); reconstructed from ``parent_ids`` when None.
 
     Attributes
     ----------
@@ -544,7 +547,7 @@ class LineageDisplay:
     """
 
     def __init__(self, member_ids, parent_ids, n_resources, scores, *, param_values=None,
-                 param=None, metric_name="score"):
+                 param=None, metric_name="score", lineage_rows=None):
         self.member_ids = np.asarray(member_ids)
         self.parent_ids = _float(list(parent_ids))
         self.n_resources = np.asarray(n_resources, dtype=float)
@@ -552,9 +555,11 @@ class LineageDisplay:
         self.param_values = None if param_values is None else list(param_values)
         self.param = param
         self.metric_name = metric_name
+        self.lineage_rows = None if lineage_rows is None else list(lineage_rows)
 
     @classmethod
-    def from_cv_results(cls, cv_results, *, param=None, metric=None, ax=None, plot=True):
+    def from_cv_results(cls, cv_results, *, param=None, metric=None, best_schedule=None,
+                        ax=None, plot=True):
         """Build (and draw) the display from ``cv_results_``.
 
         Parameters
@@ -567,6 +572,9 @@ class LineageDisplay:
             changes within a member over time (the one PBT perturbed).
         metric : str, default=None
             The metric to plot.
+        best_schedule : list of dict, default=None
+            The search's ``best_schedule_`` (entries with a ``trial_id``): the best
+            lineage is then read from it rather than reconstructed.
         ax : matplotlib Axes or array of two Axes, default=None
             Where to draw (see :meth:`plot`).
         plot : bool, default=True
@@ -593,8 +601,14 @@ class LineageDisplay:
         values = None
         if param is not None:
             values = [p.get(param) if isinstance(p, dict) else None for p in params]
+        lineage_rows = None
+        if best_schedule and "trial_id" in results:
+            row_of = {t: i for i, t in enumerate(np.asarray(results["trial_id"]).tolist())}
+            lineage_rows = [row_of[e["trial_id"]] for e in best_schedule
+                            if isinstance(e, dict) and e.get("trial_id") in row_of] or None
         disp = cls(members, parents, _float(list(x)), _float(results[key]),
-                   param_values=values, param=param, metric_name=metric_name)
+                   param_values=values, param=param, metric_name=metric_name,
+                   lineage_rows=lineage_rows)
         return disp.plot(ax=ax) if plot else disp
 
     @classmethod
@@ -620,6 +634,7 @@ class LineageDisplay:
         """
         results = _results_of(search, cls.__name__)
         return cls.from_cv_results(results, param=param, metric=_search_metric(search, metric),
+                                   best_schedule=getattr(search, "best_schedule_", None),
                                    ax=ax, plot=plot)
 
     def _rows_by_member(self):
@@ -654,6 +669,14 @@ class LineageDisplay:
             chain.append(j)
             i = j
         return chain[::-1]
+
+    def _schedule_xy(self, idx, values):
+        """Steps of a schedule: each value holds from the previous step's end to its own."""
+        stops = self.n_resources[idx]
+        starts = np.concatenate([[0.0], stops[:-1]])
+        xs = np.append(starts, stops[-1])
+        ys = np.append(values[idx], values[idx][-1])
+        return xs, ys
 
     def plot(self, ax=None):
         """Draw the members' scores (top) and the schedule of ``param`` (bottom).
@@ -702,7 +725,8 @@ class LineageDisplay:
                     score_ax.plot([self.n_resources[j], self.n_resources[i]],
                                   [self.scores[j], self.scores[i]], "--", color="0.5", lw=0.8,
                                   alpha=0.8)
-        self.best_lineage_ = self._lineage()
+        self.best_lineage_ = (list(self.lineage_rows) if self.lineage_rows
+                              else self._lineage())
         lin = self.best_lineage_
         if lin:
             score_ax.plot(self.n_resources[lin], self.scores[lin], "-", color="black", lw=2.2,
@@ -728,10 +752,10 @@ class LineageDisplay:
                 pax.set_yticklabels(levels)
             for k, (_member, idx) in enumerate(sorted(rows.items(), key=lambda t: str(t[0]))):
                 colour = cmap(k / max(n_members - 1, 1))
-                pax.step(self.n_resources[idx], values[idx], where="pre", color=colour, lw=0.9,
+                pax.step(*self._schedule_xy(idx, values), where="post", color=colour, lw=0.9,
                          alpha=0.6)
             if lin:
-                pax.step(self.n_resources[lin], values[lin], where="pre", color="black", lw=2.2)
+                pax.step(*self._schedule_xy(lin, values), where="post", color="black", lw=2.2)
             finite = values[np.isfinite(values)]
             if not categorical and finite.size and finite.min() > 0 and (
                     finite.max() / finite.min() > 20):
@@ -976,10 +1000,11 @@ _MISSING = object()
 
 
 def _last_row_per_trial(results, n):
-    if "trial_id" not in results:
+    key = "member_id" if "member_id" in results else "trial_id"  # PBT: one line per member
+    if key not in results:
         return list(range(n))
     last = {}
-    for i, t in enumerate(np.asarray(results["trial_id"]).tolist()):
+    for i, t in enumerate(np.asarray(results[key]).tolist()):
         last[t] = i
     return sorted(last.values())
 
