@@ -7,6 +7,7 @@ Drop-in replacements for scikit-learn's ``GridSearchCV``:
 """
 
 from .bayes import BayesSearchCV
+from .hyperband import HyperbandSearchCV
 from .population import PopulationSearchCV
 from .space import Categorical, Integer, Real, SearchSpace
 
@@ -14,6 +15,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BayesSearchCV",
+    "HyperbandSearchCV",
     "PopulationSearchCV",
     "Real",
     "Integer",

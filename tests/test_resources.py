@@ -33,6 +33,7 @@ from sktune.resources import (
 
 torch = pytest.importorskip("torch")
 skorch = pytest.importorskip("skorch")
+torch.set_num_threads(1)  # tiny nets: extra threads only add overhead
 from skorch import NeuralNetClassifier  # noqa: E402
 from skorch.callbacks import Callback  # noqa: E402
 

@@ -1,0 +1,307 @@
+"""HyperbandSearchCV: Hyperband and asynchronous successive halving (ASHA)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.base import is_classifier
+
+from ._base import BaseSearch
+from ._validation import BOOL, NONE, Check, Interval, Options
+from .resources import (
+    Epochs,
+    ParamBudget,
+    PartialFitPasses,
+    Resource,
+    SampleCount,
+    WarmStart,
+    final_step,
+    make_resource,
+)
+from .schedulers.hyperband import ASHAScheduler, BudgetProposer, HyperbandScheduler
+from .space import SearchSpace
+
+__all__ = ["HyperbandSearchCV"]
+
+_AUTO_MAX_RUNGS = 5  # "auto" min_resources: at most this many rungs (the paper's R=81, eta=3)
+
+
+class HyperbandSearchCV(BaseSearch):
+    """Hyperband and ASHA over hyperparameters, continuing training across rungs.
+
+    Many configurations start with a small budget (``min_resources`` epochs,
+    ``partial_fit`` passes, trees...); the best ``1/factor`` of them, by mean
+    cross-validated score, go on with ``factor`` times the budget, and so on up
+    to ``max_resources``. Unlike scikit-learn's halving searches, a promoted
+    configuration **continues** training its k fold models from where the
+    previous rung stopped: a net trained 3 epochs and promoted to 9 trains 6
+    more epochs, not 9 from scratch. Only sample-count and named-parameter
+    budgets refit, and ``resource_`` says so.
+
+    Hyperband [1]_ runs several *brackets* of successive halving that trade
+    the number of configurations for their starting budget (its table for
+    ``max_resources=81``, ``factor=3`` has five brackets starting 81, 34, 15, 8
+    and 5 configurations at 1, 3, 9, 27 and 81 units). ``asynchronous=True``
+    runs ASHA [2]_: a configuration is promoted as soon as it is in the top
+    ``1/factor`` of the results its rung has so far, otherwise a new one starts,
+    so no worker waits for a rung to fill. ``proposer="bayes"`` proposes new
+    configurations with the Gaussian-process model of :class:`BayesSearchCV`
+    fitted on the results at the highest budget that has enough of them
+    (BOHB [3]_; a third of the proposals stay random).
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator (or Pipeline) to tune; cloned for every fold.
+    param_distributions : dict, list of dict or SearchSpace
+        Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
+        :class:`~sktune.Categorical`, lists of choices or ``scipy.stats``
+        distributions. The budget parameter itself may not be searched.
+    resource : str or Resource, default="auto"
+        What the budget counts: ``"epochs"`` (skorch nets, continued with
+        ``partial_fit``), ``"partial_fit"`` (passes over the training fold),
+        ``"n_estimators"`` / ``"max_iter"`` (grown in place with ``warm_start``:
+        forests, bagging, gradient boosting, histogram gradient boosting),
+        ``"n_samples"`` (refit on a growing subsample), the name of any integer
+        parameter (refit), or a :class:`~sktune.resources.Resource`. ``"auto"``
+        picks the first that applies in this order: epochs, ``partial_fit``,
+        ``warm_start``, samples. Inside a Pipeline the final step is trained
+        along the budget and the other steps are fitted once.
+    min_resources : int or "auto", default="auto"
+        Budget of the first rung of the most exploratory bracket. ``"auto"``:
+        ``max_resources / factor**4`` (five rungs), but at least 1 unit (at least
+        ``2 * n_splits * n_classes`` samples for ``"n_samples"``).
+    max_resources : int or "auto", default="auto"
+        Budget of the last rung, also used by ``refit``. ``"auto"``: the
+        estimator's own budget (``max_epochs``, ``max_iter``, ``n_estimators``,
+        the size of a training fold, the named parameter's value).
+    factor : int, default=3
+        The budget grows, and the configurations shrink, by this factor per rung.
+    n_brackets : int or None, default=None
+        Brackets to run, most exploratory first, cycling through the table (a
+        number above its length repeats it). ``None``: the whole table when
+        synchronous, one bracket (plain ASHA) when ``asynchronous=True``.
+    asynchronous : bool, default=False
+        Run ASHA instead of synchronous Hyperband. Results then depend on the
+        order in which workers finish.
+    n_candidates : int or None, default=None
+        With ``asynchronous=True``, configurations to start; by default as many
+        as synchronous Hyperband starts in the same brackets.
+    proposer : {"random", "bayes"}, default="random"
+        Quasi-random (Sobol) configurations, or BOHB-style model-based ones.
+        Synchronous brackets run one after another with ``"bayes"`` (so each
+        sees the earlier ones' results) and all at once with ``"random"``.
+    scoring : str, callable, list, dict or None, default=None
+        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`.
+        Promotion uses the refit metric.
+    n_jobs : int or None, default=None
+        Jobs (trial x fold) run at once; -1 uses all cores.
+    refit : bool, str or callable, default=True
+        Train the best configuration at ``max_resources`` on all the data.
+    cv : int, CV splitter, iterable or None, default=None
+        Cross-validation (5-fold, stratified for classifiers, when None).
+    verbose : int, default=0
+    random_state : int, RandomState, Generator or None, default=None
+    error_score : "raise" or float, default=np.nan
+        Score of a failed trial (never promoted); "raise" raises instead.
+    return_train_score : bool, default=False
+    callbacks : callable or list of callables, default=None
+        Called after each result; returning True stops the search.
+    devices : None, "auto", str or list of str, default=None
+        Device slots for the estimators' ``device`` parameter (skorch).
+    trials_per_device : int, default=1
+    device_param : str or None, default=None
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy arrays
+        One row per (trial, rung), with scikit-learn's keys and ``trial_id``,
+        ``iter`` (the rung, as in scikit-learn's halving search), ``rung``,
+        ``n_resources`` (the budget the row was scored at) and ``bracket``.
+    best_estimator_, best_score_, best_params_, best_index_ :
+        The best result among those at the highest budget reached.
+    resource_ : Resource
+        The resource used; ``resource_.continues`` says whether rungs continue.
+    n_resources_ : list of int
+        The budgets results were scored at, increasing.
+    n_candidates_ : list of int
+        How many results at each of those budgets.
+    n_iterations_ : int
+        Number of distinct budgets (rungs).
+    n_trials_ : int
+        Configurations tried.
+    bracket_plan_ : list of dict
+        The brackets run: ``bracket``, ``n_candidates`` and ``n_resources`` per rung.
+    min_resources_, max_resources_ : int
+    resources_used_ : float
+        Budget trained per fold, all trials together (epochs, passes, trees...):
+        increments when training continues, whole rungs when it refits.
+    scorer_, n_splits_, refit_time_, multimetric_, search_time_, history_ :
+        As in :class:`BayesSearchCV`.
+
+    See Also
+    --------
+    BayesSearchCV : Bayesian optimisation of fully trained configurations.
+    PopulationSearchCV : Population based training.
+    sklearn.model_selection.HalvingRandomSearchCV : Successive halving that
+        retrains every rung from scratch.
+
+    References
+    ----------
+    .. [1] L. Li, K. Jamieson, G. DeSalvo, A. Rostamizadeh, A. Talwalkar.
+       "Hyperband: A Novel Bandit-Based Approach to Hyperparameter
+       Optimization". JMLR 18, 2018.
+    .. [2] L. Li, K. Jamieson, A. Rostamizadeh, E. Gonina, J. Ben-tzur, M. Hardt,
+       B. Recht, A. Talwalkar. "A System for Massively Parallel Hyperparameter
+       Tuning". MLSys 2020.
+    .. [3] S. Falkner, A. Klein, F. Hutter. "BOHB: Robust and Efficient
+       Hyperparameter Optimization at Scale". ICML 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune import HyperbandSearchCV, Real
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = HyperbandSearchCV(
+    ...     SGDClassifier(random_state=0), {"alpha": Real(1e-6, 1e-1, log=True)},
+    ...     resource="partial_fit", max_resources=9, cv=3, random_state=0)
+    >>> search.fit(X / 16, y).best_score_ > 0.85
+    True
+    >>> search.n_resources_
+    [1, 3, 9]
+    """
+
+    _space_param = "param_distributions"
+    _extra_constraints = {
+        "resource": [Check(lambda v: isinstance(v, (str, Resource)),
+                           "a str or a Resource instance")],
+        "min_resources": [Options("auto"), Interval(int, 1, None)],
+        "max_resources": [Options("auto"), Interval(int, 1, None)],
+        "factor": [Interval(int, 2, None)],
+        "n_brackets": [NONE, Interval(int, 1, None)],
+        "asynchronous": [BOOL],
+        "n_candidates": [NONE, Interval(int, 1, None)],
+        "proposer": [Options("random", "bayes")],
+    }
+
+    def __init__(
+        self, estimator, param_distributions, *, resource="auto", min_resources="auto",
+        max_resources="auto", factor=3, n_brackets=None, asynchronous=False, n_candidates=None,
+        proposer="random", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
+        random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
+        devices=None, trials_per_device=1, device_param=None,
+    ):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.resource = resource
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.factor = factor
+        self.n_brackets = n_brackets
+        self.asynchronous = asynchronous
+        self.n_candidates = n_candidates
+        self.proposer = proposer
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.random_state = random_state
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.callbacks = callbacks
+        self.devices = devices
+        self.trials_per_device = trials_per_device
+        self.device_param = device_param
+
+    def fit(self, X, y=None, *, groups=None, **fit_params):
+        """Run Hyperband (or ASHA), then refit the best configuration at ``max_resources``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        groups : array-like of shape (n_samples,), default=None
+        **fit_params : dict
+            Passed to the estimator's ``fit`` / ``partial_fit``; per-sample
+            values are sliced per fold.
+
+        Returns
+        -------
+        self : object
+        """
+        self._n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        self._n_classes = len(np.unique(y)) if y is not None and is_classifier(
+            self.estimator) else 1
+        return super().fit(X, y, groups=groups, **fit_params)
+
+    # -- the parts ----------------------------------------------------------------------
+    def _make_resource(self, estimator):
+        resource = make_resource(estimator, self.resource)
+        param = getattr(resource, "param", None)
+        if param is not None:
+            _, prefix = final_step(estimator)
+            full = param if isinstance(resource, ParamBudget) else prefix + param
+            space = SearchSpace(self.param_distributions)
+            searched = {name for sub in space.subspaces for name in sub.names}
+            if full in searched:
+                raise ValueError(
+                    f"{full!r} is the budget of the search (resource={self.resource!r}); it "
+                    "cannot also be searched in 'param_distributions'."
+                )
+        return resource
+
+    def _budget_bounds(self, n_splits):
+        resource = self.resource_
+        final, _ = final_step(self.estimator)
+        R = self.max_resources
+        if R == "auto":
+            if isinstance(resource, Epochs):
+                R = final.max_epochs
+            elif isinstance(resource, PartialFitPasses):
+                R = getattr(final, "max_iter", None)
+            elif isinstance(resource, WarmStart):
+                R = final.get_params(deep=False)[resource.param]
+            elif isinstance(resource, ParamBudget):
+                R = self.estimator.get_params(deep=True)[resource.param]
+            elif isinstance(resource, SampleCount):
+                R = self._n_samples * (n_splits - 1) // n_splits
+            if not isinstance(R, (int, np.integer)) or isinstance(R, bool) or R < 1:
+                raise ValueError(
+                    f"max_resources='auto' cannot be read from {type(final).__name__} for "
+                    f"resource {resource.describe()!r}; set 'max_resources' to an int."
+                )
+        R = int(R)
+        floor = 2 * n_splits * self._n_classes if isinstance(resource, SampleCount) else 1
+        r_min = self.min_resources
+        if r_min == "auto":
+            r_min = max(floor, R / self.factor ** (_AUTO_MAX_RUNGS - 1))
+            r_min = min(r_min, R)
+        elif r_min > R:
+            raise ValueError(
+                f"'min_resources' ({r_min}) must not exceed 'max_resources' ({R})."
+            )
+        return r_min, R
+
+    def _make_scheduler(self, space, rng, n_splits):
+        r_min, R = self._budget_bounds(n_splits)
+        proposer = BudgetProposer(space, model=self.proposer, random_state=rng)
+        n_table = int(math.floor(math.log(R / r_min) / math.log(self.factor) + 1e-9)) + 1
+        common = dict(min_resources=r_min, max_resources=R, factor=self.factor,
+                      continues=self.resource_.continues)
+        if self.asynchronous:
+            k = 1 if self.n_brackets is None else self.n_brackets
+            return ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                 n_candidates=self.n_candidates, **common)
+        k = n_table if self.n_brackets is None else self.n_brackets
+        return HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                  concurrent=self.proposer == "random", **common)
+
+    def _refit_best(self, estimator, X, y, fit_params):
+        stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_
+        return self.resource_.advance(
+            estimator, X, y, start=0, stop=stop, fit_params=fit_params, classes=self._classes
+        )
+

@@ -1,0 +1,431 @@
+"""Successive halving along a training budget: Hyperband and ASHA.
+
+:func:`hyperband_plan` is the bracket table of Hyperband (Li et al. 2018,
+Algorithm 1): bracket ``s`` starts ``n`` configurations at budget ``r`` and keeps
+the best ``1/factor`` of them at each rung while the budget grows by
+``factor``, up to ``max_resources``.
+
+:class:`HyperbandScheduler` runs the brackets synchronously: a rung is decided
+when all of its trials are scored, so results do not depend on worker timing.
+:class:`ASHAScheduler` is asynchronous successive halving (Li et al. 2020): a
+trial is promoted as soon as it is in the top ``1/factor`` of the results its
+rung has so far, and otherwise a new trial starts, so no worker waits for a
+rung to fill.
+
+A promoted trial *continues* from its fold models (``Work.start`` is the budget
+it already has) when the resource continues training; with a refitting
+resource (sample count, a named parameter) ``start`` is 0 and each rung refits.
+Promotion uses the mean CV score of the refit metric; failed trials are never
+promoted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..proposers.base import Proposer
+from ..proposers.gp import GPProposer
+from ..proposers.random import RandomProposer
+from .base import Scheduler, TrialResult, Work
+
+__all__ = ["hyperband_plan", "HyperbandScheduler", "ASHAScheduler", "BudgetProposer"]
+
+
+def _n_rungs(min_resources, max_resources, factor):
+    """``s_max + 1``: rungs of the most exploratory bracket."""
+    ratio = max_resources / min_resources
+    return int(math.floor(math.log(ratio) / math.log(factor) + 1e-9)) + 1
+
+
+def hyperband_plan(min_resources, max_resources, factor=3, *, integer=True):
+    """The Hyperband bracket table.
+
+    Parameters
+    ----------
+    min_resources, max_resources : float
+        Smallest and largest budget (``r_min`` and ``R`` of the paper, in the
+        resource's own units).
+    factor : int, default=3
+        ``eta``: the budget grows and the trials shrink by this factor per rung.
+    integer : bool, default=True
+        Round rung budgets to integers (epochs, passes, trees, samples).
+
+    Returns
+    -------
+    plan : list of dict
+        One dict per bracket, most exploratory first: ``bracket`` (``s``),
+        ``n_candidates`` (trials per rung) and ``n_resources`` (budget per rung).
+        For ``R=81`` (``r_min=1``) and ``factor=3`` this is the table of the
+        paper: ``s=4: n=81,27,9,3,1 at r=1,3,9,27,81``; ``s=3: 34,11,3,1 at
+        3,9,27,81``; ``s=2: 15,5,1``; ``s=1: 8,2``; ``s=0: 5 at 81``.
+    """
+    s_max = _n_rungs(min_resources, max_resources, factor) - 1
+    plan = []
+    for s in range(s_max, -1, -1):
+        n = int(math.ceil((s_max + 1) / (s + 1) * factor**s - 1e-9))
+        counts, budgets = [], []
+        for i in range(s + 1):
+            r = max_resources * float(factor) ** (i - s)
+            budgets.append(max(1, int(round(r))) if integer else r)
+            counts.append(max(1, int(math.floor(n * float(factor) ** (-i) + 1e-9))))
+        plan.append({"bracket": s, "n_candidates": counts, "n_resources": budgets})
+    return plan
+
+
+class BudgetProposer(Proposer):
+    """Random proposals, then BOHB-style proposals from a model at one budget.
+
+    Observations are kept per budget. Once some budget has ``min_points``
+    finite results, new configurations come from a :class:`GPProposer` fitted
+    on the results at the *highest* such budget; a fraction ``random_fraction``
+    of them stay random (exploration, as in BOHB). Without ``model`` the
+    proposals are always random (the proposer of plain Hyperband).
+
+    Parameters
+    ----------
+    space : SearchSpace
+    model : {"random", "bayes"}, default="random"
+    min_points : int or None, default=None
+        Results needed at a budget before its model is used; ``None`` means
+        ``max(space dimensions + 2, 6)``.
+    random_fraction : float, default=1/3
+    random_state : int, Generator or None
+    """
+
+    def __init__(self, space, *, model="random", min_points=None, random_fraction=1 / 3,
+                 random_state=None):
+        super().__init__(space, random_state=random_state)
+        self.model = model
+        n_dims = max(len(s) for s in self.space.subspaces)
+        self.min_points = min_points if min_points is not None else max(n_dims + 2, 6)
+        self.random_fraction = random_fraction
+        self._random = RandomProposer(self.space, random_state=self.rng)
+        self._models: dict[float, GPProposer] = {}
+        self.model_budgets_: list = []  # budget whose model made each proposal (None: random)
+
+    def _budget_model(self):
+        if self.model != "bayes":
+            return None, None
+        ready = [b for b, m in self._models.items()
+                 if sum(np.isfinite(s) for _, s in m.observed) >= self.min_points]
+        if not ready:
+            return None, None
+        budget = max(ready)
+        return budget, self._models[budget]
+
+    def ask(self, n, *, pending=()):
+        budget, model = self._budget_model()
+        out = []
+        for _ in range(n):
+            taken = list(pending) + out
+            if model is None or self.rng.random() < self.random_fraction:
+                params = self._random.ask(1, pending=taken)[0]
+                self.model_budgets_.append(None)
+            else:
+                params = model.ask(1, pending=taken)[0]
+                self.model_budgets_.append(budget)
+            out.append(params)
+        return out
+
+    def tell(self, params, score, budget=None):
+        super().tell(params, score)
+        self._random.tell(params, score)
+        if self.model == "bayes" and budget is not None:
+            if budget not in self._models:
+                self._models[budget] = GPProposer(
+                    self.space, n_initial_points=1, random_state=self.rng
+                )
+            self._models[budget].tell(params, score)
+
+
+@dataclass
+class _Trial:
+    trial_id: int
+    params: dict
+    bracket: int  # index into the plan
+    rung: int = 0  # rung of the latest work handed out
+    scores: dict = field(default_factory=dict)  # rung -> mean CV score (-inf: failed)
+    pending: bool = False  # work handed out, result not back yet
+    promoted_from: set = field(default_factory=set)  # rungs it was promoted out of
+
+
+class _HalvingBase(Scheduler):
+    """What the synchronous and asynchronous schedulers share."""
+
+    def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
+                 continues=True, integer=True):
+        self.proposer = proposer
+        self.min_resources = min_resources
+        self.max_resources = max_resources
+        self.factor = factor
+        self.continues = continues
+        self.plan = hyperband_plan(min_resources, max_resources, factor, integer=integer)
+        self.brackets = list(range(len(self.plan))) if brackets is None else list(brackets)
+        self.trials: dict[int, _Trial] = {}
+        self._next_id = 0
+        self.resources_used_ = 0.0  # budget trained per fold, summed over all work
+
+    # -- helpers --------------------------------------------------------------------------
+    def _budgets(self, trial):
+        return self.plan[trial.bracket]["n_resources"]
+
+    def _work(self, trial, rung):
+        budgets = self._budgets(trial)
+        start = budgets[rung - 1] if rung > 0 and self.continues else 0
+        trial.rung, trial.pending = rung, True
+        self.resources_used_ += budgets[rung] - start
+        return Work(trial.trial_id, dict(trial.params), start=start, stop=budgets[rung], info={
+            "iter": rung, "rung": rung, "n_resources": budgets[rung],
+            "bracket": self.plan[trial.bracket]["bracket"],
+        })
+
+    def _new_trials(self, n, bracket):
+        pending = [t.params for t in self.trials.values() if t.pending]
+        params = self.proposer.ask(n, pending=pending)
+        out = []
+        for p in params:
+            trial = _Trial(self._next_id, dict(p), bracket)
+            self.trials[trial.trial_id] = trial
+            self._next_id += 1
+            out.append(trial)
+        return out
+
+    def _record(self, result: TrialResult):
+        trial = self.trials[result.trial_id]
+        trial.pending = False
+        score = result.score if not result.failed and np.isfinite(result.score) else -np.inf
+        trial.scores[trial.rung] = score
+        budget = self._budgets(trial)[trial.rung]
+        tell_score = score if np.isfinite(score) else np.nan
+        if isinstance(self.proposer, BudgetProposer):
+            self.proposer.tell(trial.params, tell_score, budget=budget)
+        else:
+            self.proposer.tell(trial.params, tell_score)
+        return trial
+
+    @staticmethod
+    def _ranked(trials, rung):
+        """Trials scored at ``rung``, best first (ties by trial id)."""
+        done = [t for t in trials if rung in t.scores]
+        return sorted(done, key=lambda t: (-t.scores[rung], t.trial_id))
+
+    def _is_top(self, trial):
+        return trial.rung == len(self._budgets(trial)) - 1
+
+    # -- what the search exposes ---------------------------------------------------------------
+    def is_best_candidate(self, row):
+        """Only results at the highest budget any trial reached successfully."""
+        top = self._top_budget()
+        return top is None or row["info"].get("n_resources") == top
+
+    def _top_budget(self):
+        reached = [self._budgets(t)[r] for t in self.trials.values()
+                   for r, s in t.scores.items() if np.isfinite(s)]
+        return max(reached) if reached else None
+
+    def state(self):
+        levels = sorted({self._budgets(t)[r] for t in self.trials.values() for r in t.scores})
+        counts = [sum(1 for t in self.trials.values() for r in t.scores
+                      if self._budgets(t)[r] == b) for b in levels]
+        return {
+            "n_resources_": levels,
+            "n_candidates_": counts,
+            "n_iterations_": len(levels),
+            "n_trials_": len(self.trials),
+            "bracket_plan_": [self.plan[b] for b in dict.fromkeys(self.brackets)],
+            "min_resources_": self.min_resources,
+            "max_resources_": self.max_resources,
+            "resources_used_": float(self.resources_used_),
+        }
+
+
+class HyperbandScheduler(_HalvingBase):
+    """Synchronous Hyperband: brackets of successive halving.
+
+    Each rung of a bracket is decided when all its trials are scored: the best
+    ``floor(n_i / factor)`` (at least one) go on to the next rung, continuing
+    their fold models. With ``concurrent=True`` every bracket advances at once
+    (one rung each per round, more parallel work); otherwise brackets run one
+    after another, so a model-based proposer sees the earlier brackets' results
+    (BOHB). Either way the outcome does not depend on worker timing.
+
+    Parameters
+    ----------
+    proposer : Proposer
+    min_resources, max_resources : int
+    factor : int, default=3
+    brackets : list of int or None, default=None
+        Indices into :func:`hyperband_plan` to run, in order (repeats allowed);
+        all brackets, most exploratory first, when None.
+    continues : bool, default=True
+        Whether the resource continues training (promoted work then starts at
+        the budget already trained).
+    concurrent : bool, default=False
+    """
+
+    synchronous = True
+
+    def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
+                 continues=True, integer=True, concurrent=False):
+        super().__init__(proposer, min_resources=min_resources, max_resources=max_resources,
+                         factor=factor, brackets=brackets, continues=continues,
+                         integer=integer)
+        self.concurrent = concurrent
+        self._queue = list(range(len(self.brackets)))  # bracket runs not started
+        self._active: list[list[_Trial]] = []  # trials of the current rung of each run
+        self.n_total = sum(sum(self.plan[b]["n_candidates"]) for b in self.brackets)
+
+    def next_work(self, n_free):
+        if self.stopped:
+            return []
+        if not self._active or self.concurrent:
+            starts = self._queue if self.concurrent else self._queue[:1]
+            for run in list(starts):
+                bracket = self.brackets[run]
+                trials = self._new_trials(self.plan[bracket]["n_candidates"][0], bracket)
+                self._active.append(trials)
+                self._queue.remove(run)
+        return [self._work(t, t.rung) for group in self._active for t in group
+                if not t.pending and t.rung not in t.scores]
+
+    def on_result(self, result: TrialResult):
+        trial = self._record(result)
+        i = next(i for i, group in enumerate(self._active) if trial in group)
+        group = self._active[i]
+        if any(t.rung not in t.scores for t in group):
+            return  # the rung is not complete yet
+        rung = trial.rung
+        if self._is_top(trial):
+            self._active.pop(i)
+            return
+        n_next = self.plan[trial.bracket]["n_candidates"][rung + 1]
+        promoted = [t for t in self._ranked(group, rung) if np.isfinite(t.scores[rung])][:n_next]
+        for t in promoted:
+            t.promoted_from.add(rung)
+            t.rung = rung + 1
+        if promoted:
+            self._active[i] = promoted
+        else:
+            self._active.pop(i)
+
+    def is_finished(self):
+        if self.stopped:
+            return not any(t.pending for t in self.trials.values())
+        return not self._queue and not self._active
+
+    def keep_models(self, trial_id):
+        trial = self.trials.get(trial_id)
+        if trial is None or not self.continues:
+            return False
+        if not any(trial in group for group in self._active):
+            return False
+        # scored (or running) below the top rung: it may be promoted; promoted but not
+        # handed out yet: its next work continues these models
+        return not self._is_top(trial) or (not trial.pending and trial.rung not in trial.scores)
+
+
+class ASHAScheduler(_HalvingBase):
+    """Asynchronous successive halving (ASHA).
+
+    Whenever a worker frees up: promote the first trial, looking from the top
+    rung down, that is in the top ``floor(n / factor)`` of the ``n`` results its
+    rung has so far and was not promoted yet; otherwise start a new trial (in
+    the brackets in turn) until ``n_candidates`` trials were started. The search
+    ends when nothing runs and nothing can be promoted.
+
+    Parameters
+    ----------
+    proposer : Proposer
+    min_resources, max_resources : int
+    factor : int, default=3
+    brackets : list of int or None, default=None
+        Indices into :func:`hyperband_plan`; new trials go to them in turn.
+        ``[0]`` (one bracket from ``min_resources``) is the ASHA of the paper.
+    n_candidates : int or None, default=None
+        Trials to start; by default as many as synchronous Hyperband would
+        start in the same brackets.
+    continues : bool, default=True
+    """
+
+    synchronous = False
+
+    def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
+                 n_candidates=None, continues=True, integer=True):
+        super().__init__(proposer, min_resources=min_resources, max_resources=max_resources,
+                         factor=factor, brackets=[0] if brackets is None else brackets,
+                         continues=continues, integer=integer)
+        if n_candidates is None:
+            n_candidates = sum(self.plan[b]["n_candidates"][0] for b in self.brackets)
+        self.n_candidates = int(n_candidates)
+        self._started = 0
+        self.n_total = None
+
+    def _promotable(self):
+        """``(trial, rung)`` of the next promotion (highest rung first), or None."""
+        best = None
+        for bracket in dict.fromkeys(self.brackets):
+            members = [t for t in self.trials.values() if t.bracket == bracket]
+            n_rungs = len(self.plan[bracket]["n_resources"])
+            for rung in range(n_rungs - 2, -1, -1):
+                if best is not None and rung <= best[1]:
+                    break
+                ranked = self._ranked(members, rung)
+                top = ranked[: len(ranked) // self.factor]
+                found = next((t for t in top if rung not in t.promoted_from
+                              and np.isfinite(t.scores[rung])), None)
+                if found is not None:
+                    best = (found, rung)
+                    break
+        return best
+
+    def next_work(self, n_free):
+        if self.stopped:
+            return []
+        works = []
+        for _ in range(max(int(n_free), 0)):
+            found = self._promotable()
+            if found is not None:
+                trial, rung = found
+                trial.promoted_from.add(rung)
+                works.append(self._work(trial, rung + 1))
+                continue
+            if self._started >= self.n_candidates:
+                break
+            bracket = self.brackets[self._started % len(self.brackets)]
+            trial = self._new_trials(1, bracket)[0]
+            self._started += 1
+            works.append(self._work(trial, 0))
+        return works
+
+    def on_result(self, result: TrialResult):
+        self._record(result)
+
+    def is_finished(self):
+        if any(t.pending for t in self.trials.values()):
+            return False
+        return self.stopped or (self._started >= self.n_candidates and self._promotable() is None)
+
+    def _max_reaching(self, bracket, rung):
+        """An upper bound on how many trials of ``bracket`` can ever be scored at ``rung``."""
+        n_bracket = sum(1 for i in range(self.n_candidates)
+                        if self.brackets[i % len(self.brackets)] == bracket)
+        for _ in range(rung):
+            n_bracket //= self.factor
+        return n_bracket
+
+    def keep_models(self, trial_id):
+        trial = self.trials.get(trial_id)
+        if trial is None or not self.continues or self._is_top(trial):
+            return False
+        if trial.pending or trial.rung not in trial.scores:
+            return True
+        rung = trial.rung
+        if rung in trial.promoted_from or not np.isfinite(trial.scores[rung]):
+            return False
+        # could it still be promoted? only if its rank beats the most the rung can ever promote
+        members = [t for t in self.trials.values() if t.bracket == trial.bracket]
+        rank = self._ranked(members, rung).index(trial)
+        return rank < self._max_reaching(trial.bracket, rung) // self.factor
