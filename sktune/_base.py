@@ -7,6 +7,7 @@ own parameters and build those parts (``_make_scheduler``, ``_make_resource``).
 from __future__ import annotations
 
 import numbers
+import os
 import time
 import warnings
 from collections import defaultdict
@@ -23,7 +24,8 @@ from ._evaluate import Data, Job, apply_device
 from ._scoring import build_scorers
 from ._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from .callbacks import SearchState
-from .execution import Executor, resolve_devices
+from .execution import Executor, check_devices, resolve_devices
+from .journal import Journal, check_journal_path, fingerprint, job_result_from_event, params_key
 from .records import build_cv_results, result_to_row
 from .resources import FullFit
 from .schedulers.base import TrialResult
@@ -66,6 +68,9 @@ _COMMON_CONSTRAINTS = {
                                               "a non-empty list of device names")],
     "trials_per_device": [Interval(int, 1, None)],
     "device_param": [NONE, Check(lambda v: isinstance(v, str), "a parameter name")],
+    "journal": [NONE, Check(lambda v: isinstance(v, (str, os.PathLike)) and os.fspath(v) != "",
+                            "a file path (str or os.PathLike)")],
+    "trial_timeout": [NONE, Interval(float, 0, None, closed="neither")],
 }
 
 
@@ -95,8 +100,18 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
             k: v for k, v in {**_COMMON_CONSTRAINTS, **self._extra_constraints}.items()
             if k in params
         })
-        space = SearchSpace(getattr(self, self._space_param))
+        try:
+            space = SearchSpace(getattr(self, self._space_param))
+        except (ValueError, TypeError) as exc:
+            if f"'{self._space_param}'" in str(exc):
+                raise
+            raise type(exc)(
+                f"The '{self._space_param}' parameter of {type(self).__name__} is not a valid "
+                f"search space: {exc}"
+            ) from exc
         space.check_estimator_params(self.estimator, self._space_param)
+        check_devices(getattr(self, "devices", None), self)
+        check_journal_path(getattr(self, "journal", None), self)
         if self.devices is not None and self.device_param is not None:
             if self.device_param not in self.estimator.get_params(deep=True):
                 raise ValueError(
@@ -159,7 +174,9 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         refit_metric = self._check_refit(multimetric, metric_names) if metric_names else None
         self._classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         self.resource_ = self._make_resource(estimator)
-        seed_seq = np.random.SeedSequence(_entropy(self.random_state))
+        journal = self._open_journal(space, splits, X, y)
+        seed_seq = np.random.SeedSequence(
+            journal.entropy if journal is not None else _entropy(self.random_state))
         rng = np.random.default_rng(seed_seq.spawn(1)[0])
         scheduler = self._make_scheduler(space, rng, n_splits)
         n_total = getattr(scheduler, "n_total", None)  # sklearn.callback hooks (>= 1.9)
@@ -182,77 +199,141 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         _compat.callback_hooks(self).end()
         return self
 
+    def _open_journal(self, space, splits, X, y):
+        """Open ``self.journal`` (None without one); a resumed journal brings its seed."""
+        self._journal = None
+        path = getattr(self, "journal", None)
+        if path is None:
+            return None
+        entropy = None if self.random_state is None else _entropy(self.random_state)
+        self._journal = Journal(path, fingerprint(self, space, splits, X, y), entropy)
+        return self._journal
+
     def _run(self, scheduler, data, seed_seq, n_splits):
-        """The search loop: ask the scheduler, run folds, report results."""
+        """The search loop: ask the scheduler, run folds (or read them back from the
+        journal), report results.
+
+        Synchronous schedulers get each round's results in trial order once the
+        round is complete, so results never depend on worker timing. Asynchronous
+        ones get each result as soon as its last fold is in.
+        """
         rows, scores = [], []
-        in_flight = {}  # trial_id -> (work, {fold: JobResult})
+        in_flight = {}  # trial_id -> (work, {fold: JobResult}, params key)
+        ready = []  # complete trials waiting for the end of a synchronous round
         models = {}  # trial_id -> list of fold models kept for continuation
+        last_device = {}  # (trial_id, fold) -> device its last job ran on
         callbacks = _as_list(self.callbacks)
+        hooks = _compat.callback_hooks(self)
+        journal = getattr(self, "_journal", None)
         started = time.perf_counter()
         self.best_score_so_far_ = np.nan
-        best_params = None
+        best = {"params": None}
         bar = _progress(self.verbose, getattr(scheduler, "n_total", None), type(self).__name__)
         entropy = seed_seq.entropy
-        with Executor(data, self.n_jobs, self.devices, self.trials_per_device) as ex:
-            self.n_workers_ = ex.capacity
-            while True:
-                if scheduler.synchronous:
-                    works = scheduler.next_work(10**9) if not in_flight else []
-                else:
-                    free = ex.capacity - ex.n_pending
-                    works = scheduler.next_work(-(-free // n_splits)) if free > 0 else []
-                for work in works:
-                    in_flight[work.trial_id] = (work, {})
-                    fold_models = None
-                    if work.start and work.start > 0:
+        keeps_models = bool(getattr(scheduler, "keeps_models", False))
+
+        def record(result):
+            if result.models is not None and not result.failed:
+                models[result.trial_id] = result.models
+            row = result_to_row(result, self.error_score)
+            if journal is not None:
+                journal.result(row)
+            rows.append(row)
+            scores.append(result.score)
+            scheduler.on_result(result)
+            for tid in [t for t in models if not scheduler.keep_models(t)]:
+                del models[tid]
+            if np.isfinite(result.score) and not (result.score <= self.best_score_so_far_):
+                self.best_score_so_far_, best["params"] = result.score, result.params
+            self._report(result, bar, len(rows))
+            state = SearchState(len(rows), self.best_score_so_far_, best["params"], result,
+                                time.perf_counter() - started, scores)
+            if any(bool(cb(state)) for cb in callbacks):
+                scheduler.stop()
+
+        def fold_done(res):
+            work, folds, _ = in_flight[res.trial_id]
+            folds[res.fold] = res
+            last_device[(res.trial_id, res.fold)] = res.device
+            if hooks.job_end(res.trial_id, res.fold):
+                scheduler.stop()  # a sklearn.callback hook asked to stop
+            if len(folds) < n_splits:
+                return None
+            del in_flight[res.trial_id]
+            return self._trial_result(work, folds, n_splits)
+
+        finished = False
+        ex = Executor(data, self.n_jobs, self.devices, self.trials_per_device,
+                      timeout=getattr(self, "trial_timeout", None))
+        try:
+            with ex:
+                self.n_workers_ = ex.capacity
+                while True:
+                    if scheduler.synchronous:
+                        works = scheduler.next_work(10**9) if not in_flight and not ready else []
+                    else:
+                        free = ex.capacity - ex.n_pending
+                        works = scheduler.next_work(-(-free // n_splits)) if free > 0 else []
+                    complete = []
+                    for work in works:
+                        key = params_key(work.params) if journal is not None else None
+                        in_flight[work.trial_id] = (work, {}, key)
                         src = work.source if work.source is not None else work.trial_id
-                        fold_models = models.get(src)
-                        if work.source is not None and fold_models is not None:
-                            fold_models = _copy_models(fold_models)
-                    prev_dev = getattr(work, "_device", None)
-                    for k in range(n_splits):
-                        seed = np.random.SeedSequence(entropy, spawn_key=(work.trial_id, k))
-                        ex.submit(Job(
-                            trial_id=work.trial_id, fold=k, params=dict(work.params),
-                            start=work.start, stop=work.stop,
-                            seed=int(seed.generate_state(1)[0] % (2**31)),
-                            model=None if fold_models is None else fold_models[k],
-                            return_model=scheduler.keep_models(work.trial_id) or bool(
-                                getattr(scheduler, "keeps_models", False)),
-                            device=prev_dev,
-                        ))
-                        _compat.callback_hooks(self).job_begin(work.trial_id, k)
-                if not in_flight:
-                    if scheduler.is_finished() or not works:
-                        break
-                    continue
-                for res in ex.next_results():
-                    work, folds = in_flight[res.trial_id]
-                    folds[res.fold] = res
-                    if _compat.callback_hooks(self).job_end(res.trial_id, res.fold):
-                        scheduler.stop()  # a sklearn.callback hook asked to stop
-                    if len(folds) < n_splits:
+                        start, fold_models = work.start, None
+                        if start and start > 0:
+                            fold_models = models.get(src)
+                            if fold_models is None:
+                                start = 0  # models lost (resumed search): train from scratch
+                            elif work.source is not None:
+                                fold_models = _copy_models(fold_models)
+                        return_model = scheduler.keep_models(work.trial_id) or keeps_models
+                        for k in range(n_splits):
+                            hooks.job_begin(work.trial_id, k)
+                            event = None if journal is None else journal.take(
+                                work.trial_id, k, work.start, work.stop, key)
+                            if event is not None:
+                                result = fold_done(job_result_from_event(event))
+                                if result is not None:
+                                    complete.append(result)
+                                continue
+                            seed = np.random.SeedSequence(entropy, spawn_key=(work.trial_id, k))
+                            ex.submit(Job(
+                                trial_id=work.trial_id, fold=k, params=dict(work.params),
+                                start=start, stop=work.stop,
+                                seed=int(seed.generate_state(1)[0] % (2**31)),
+                                model=None if fold_models is None else fold_models[k],
+                                return_model=return_model,
+                                device=last_device.get((work.trial_id, k),
+                                                       last_device.get((src, k))),
+                            ))
+                    if not complete and not ready and not in_flight:
+                        if scheduler.is_finished() or not works:
+                            break
                         continue
-                    del in_flight[res.trial_id]
-                    result = self._trial_result(work, folds, n_splits)
-                    if result.models is not None and not result.failed:
-                        models[work.trial_id] = result.models
-                    row = result_to_row(result, self.error_score)
-                    rows.append(row)
-                    scores.append(result.score)
-                    scheduler.on_result(result)
-                    for tid in [t for t in models if not scheduler.keep_models(t)]:
-                        del models[tid]
-                    if np.isfinite(result.score) and not (result.score <= self.best_score_so_far_):
-                        self.best_score_so_far_, best_params = result.score, result.params
-                    self._report(result, bar, len(rows))
-                    state = SearchState(len(rows), self.best_score_so_far_, best_params, result,
-                                        time.perf_counter() - started, scores)
-                    if any(bool(cb(state)) for cb in callbacks):
-                        scheduler.stop()
-            self.busy_time_ = ex.busy_time
-        if bar is not None:
-            bar.close()
+                    if not complete and in_flight:
+                        for res in ex.next_results():
+                            if journal is not None:
+                                journal.job(res, in_flight[res.trial_id][0],
+                                            in_flight[res.trial_id][2])
+                            result = fold_done(res)
+                            if result is not None:
+                                complete.append(result)
+                    if scheduler.synchronous:
+                        ready.extend(complete)
+                        if in_flight:
+                            continue
+                        complete, ready = sorted(ready, key=lambda r: r.trial_id), []
+                    for result in complete:
+                        record(result)
+                self.busy_time_ = ex.busy_time
+                self.n_worker_restarts_ = ex.n_restarts
+                self.n_replayed_jobs_ = 0 if journal is None else journal.n_replayed
+            finished = True
+        finally:
+            if journal is not None:
+                journal.close(finished=finished, n_results=len(rows))
+            if bar is not None:
+                bar.close()
         self.search_time_ = time.perf_counter() - started
         self._models = models
         return rows
@@ -262,6 +343,13 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         errors = [r.error for r in ordered]
         if any(e is not None for e in errors) and self.error_score == "raise":
             bad = next(r for r in ordered if r.error is not None)
+            if bad.exception is not None:  # re-raise the original, as GridSearchCV does
+                if hasattr(bad.exception, "add_note"):
+                    bad.exception.add_note(
+                        f"sktune: raised by the trial with params {work.params} on fold "
+                        f"{bad.fold} (error_score='raise')."
+                    )
+                raise bad.exception
             raise ValueError(
                 f"A trial with params {work.params} failed on fold {bad.fold} and "
                 f"error_score='raise':\n{bad.traceback or bad.error}"

@@ -63,6 +63,50 @@ class JobResult:
     device: str | None = None
     n_test: int = 0
     traceback: str | None = None
+    exception: BaseException | None = None  # kept (if picklable) for error_score="raise"
+    wall_time: float = 0.0  # the whole job, as measured in the worker
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """Where a process worker finds the shared :class:`Data` (read once per worker)."""
+
+    path: str
+    stamp: float
+    n_threads: int | None = None
+
+
+_DATA_CACHE: dict = {}
+_THREADS_DONE: dict = {}
+
+
+def _resolve_data(data):
+    if not isinstance(data, DataFile):
+        return data
+    key = (data.path, data.stamp)
+    if key not in _DATA_CACHE:
+        import pickle
+
+        with open(data.path, "rb") as f:
+            loaded = pickle.load(f)
+        _DATA_CACHE.clear()  # keep one fit's data per worker
+        _DATA_CACHE[key] = loaded
+    _cap_worker_threads(data.n_threads)
+    return _DATA_CACHE[key]
+
+
+def _cap_worker_threads(n):
+    """Cap BLAS/OpenMP/torch threads in this worker process (once per library)."""
+    if n is None:
+        return
+    if _THREADS_DONE.get("blas") != n:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n)
+        _THREADS_DONE["blas"] = n
+    if "torch" in sys.modules and _THREADS_DONE.get("torch") != n:
+        sys.modules["torch"].set_num_threads(n)
+        _THREADS_DONE["torch"] = n
 
 
 class DivergedError(FloatingPointError):
@@ -105,15 +149,16 @@ def _check_finite_training(estimator):
         raise DivergedError("training diverged: the train loss is not finite")
 
 
-def run_job(job: Job, data: Data) -> JobResult:
+def run_job(job: Job, data: Data | DataFile) -> JobResult:
     """Fit-and-score one fold; never raises (errors are returned as text)."""
+    started = time.perf_counter()
     result = JobResult(job.trial_id, job.fold, device=job.device)
-    limiter = _limit_threads(data.n_threads)
-    if "torch" in sys.modules:  # the estimator brought torch along: seed it per job
-        sys.modules["torch"].manual_seed(job.seed)
-    train, test = data.splits[job.fold]
-    result.n_test = len(test)
     try:
+        data = _resolve_data(data)
+        if "torch" in sys.modules:  # the estimator brought torch along: seed it per job
+            sys.modules["torch"].manual_seed(job.seed)
+        train, test = data.splits[job.fold]
+        result.n_test = len(test)
         est = job.model
         if est is None:
             est = clone(data.estimator)
@@ -144,10 +189,19 @@ def run_job(job: Job, data: Data) -> JobResult:
         result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         result.test_scores, result.train_scores = {}, {}
         result.traceback = traceback.format_exc()
-    finally:
-        if limiter is not None:
-            limiter.unregister()
+        result.exception = _picklable(exc)
+    result.wall_time = time.perf_counter() - started
     return result
+
+
+def _picklable(exc):
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return None
+    return exc
 
 
 def _changed(estimator, params):
@@ -186,27 +240,3 @@ def _slice_fit_params(fit_params, indices, n_samples):
         else:
             out[key] = value
     return out
-
-
-class _limit_threads:
-    """Cap BLAS/OpenMP/torch threads in this worker while a job runs."""
-
-    def __init__(self, n):
-        self.n = n
-        self._ctl = None
-        if n is None:
-            return
-        from threadpoolctl import threadpool_limits
-
-        self._ctl = threadpool_limits(limits=n)
-        self._torch = None
-        if "torch" in sys.modules:
-            torch = sys.modules["torch"]
-            self._torch = torch.get_num_threads()
-            torch.set_num_threads(n)
-
-    def unregister(self):
-        if self._ctl is not None:
-            self._ctl.restore_original_limits()
-        if getattr(self, "_torch", None):
-            sys.modules["torch"].set_num_threads(self._torch)

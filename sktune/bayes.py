@@ -78,6 +78,19 @@ class BayesSearchCV(BaseSearch):
     device_param : str or None, default=None
         The parameter that receives the device; by default ``device`` (or
         ``<step>__device`` inside a Pipeline).
+    journal : str, path-like or None, default=None
+        A JSON-lines file recording every finished job as it happens (fsync'ed).
+        Calling ``fit`` again with the same file resumes the search: finished
+        jobs are read back instead of run again, and in synchronous mode
+        (``n_points`` an int) with a fixed ``random_state`` the final
+        ``cv_results_`` are the same as without the interruption. A journal of a
+        different configuration (space, estimator, cv, scoring, data) is refused.
+        See :ref:`failures`.
+    trial_timeout : float or None, default=None
+        Seconds a job (one CV fold of a trial) may run before it is failed
+        (scored ``error_score``). With processes (the default backend) the
+        hanging worker is killed and the other running jobs are run again; a
+        thread cannot be killed and runs on in the background.
 
     Attributes
     ----------
@@ -100,6 +113,16 @@ class BayesSearchCV(BaseSearch):
         Wall time of the search, refit excluded.
     history_ : list of dict
         The raw record of every result (JSON-friendly).
+    n_workers_ : int
+        Jobs run at once.
+    busy_time_ : float
+        Sum of the wall time of every job run, as measured in its worker;
+        ``busy_time_ / (search_time_ * n_workers_)`` is the workers' utilisation.
+    n_worker_restarts_ : int
+        Times the worker pool was restarted because a worker died or a job ran
+        past ``trial_timeout``.
+    n_replayed_jobs_ : int
+        Jobs read back from ``journal`` instead of being run.
 
     See Also
     --------
@@ -143,7 +166,8 @@ class BayesSearchCV(BaseSearch):
         self, estimator, search_spaces, *, n_iter=50, n_initial_points=10, acq_func="EI",
         xi=0.01, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
-        callbacks=None, devices=None, trials_per_device=1, device_param=None,
+        callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
+        trial_timeout=None,
     ):
         self.estimator = estimator
         self.search_spaces = search_spaces
@@ -165,6 +189,8 @@ class BayesSearchCV(BaseSearch):
         self.devices = devices
         self.trials_per_device = trials_per_device
         self.device_param = device_param
+        self.journal = journal
+        self.trial_timeout = trial_timeout
 
     def _make_scheduler(self, space, rng, n_splits):
         proposer = GPProposer(
