@@ -124,7 +124,8 @@ def _active_backend():
 
 
 def active_backend_name():
-    """``"loky"``, ``"threading"``, ``"dask"``, ``"sequential"``, ``"multiprocessing"`` or ``"other"``."""
+    """The active joblib backend: "loky", "threading", "dask", "sequential",
+    "multiprocessing" or "other"."""
     return _active_backend()[0]
 
 
@@ -528,7 +529,7 @@ class Executor:
         if self.kind == "loky":
             # loky cannot kill one worker: kill the pool, run the other jobs again
             innocents = [job for job, _, _ in self._running.values()]
-            for fut, (_, slot, _) in list(self._running.items()):
+            for _, slot, _ in self._running.values():
                 self._free.append(slot)
             self._running.clear()
             self._pool.shutdown(wait=False, kill_workers=True)
