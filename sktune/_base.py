@@ -434,7 +434,8 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
     def _maybe_refit(self, X, y, fit_params):
         if not self.refit:
             return
-        est = clone(self.estimator).set_params(**self.best_params_)
+        # clone the values too: an estimator given as a choice must not be fitted in place
+        est = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
         apply_device(est, resolve_devices(self.devices)[0], self.device_param)
         t0 = time.perf_counter()
         with _compat.callback_hooks(self).refit(est):
@@ -454,43 +455,120 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
-        """Predict with the best estimator. Only available with ``refit=True``."""
+        """Predict with the best estimator. Only available with ``refit=True``.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The best estimator's predictions.
+        """
         self._check_refitted("predict")
         return self.best_estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
-        """Class probabilities from the best estimator."""
+        """Class probabilities from the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        y_proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, columns in the order of ``classes_``.
+        """
         self._check_refitted("predict_proba")
         return self.best_estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
-        """Log class probabilities from the best estimator."""
+        """Log class probabilities from the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        y_log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, columns in the order of ``classes_``.
+        """
         self._check_refitted("predict_log_proba")
         return self.best_estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
-        """Decision function of the best estimator."""
+        """Decision function of the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        y_score : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The best estimator's decision function.
+        """
         self._check_refitted("decision_function")
         return self.best_estimator_.decision_function(X)
 
     @available_if(_estimator_has("score_samples"))
     def score_samples(self, X):
-        """``score_samples`` of the best estimator."""
+        """``score_samples`` of the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The best estimator's ``score_samples``.
+        """
         self._check_refitted("score_samples")
         return self.best_estimator_.score_samples(X)
 
     @available_if(_estimator_has("transform"))
     def transform(self, X):
-        """Transform with the best estimator."""
+        """Transform with the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        X_new : ndarray or sparse matrix of shape (n_samples, n_features_new)
+            ``X`` transformed by the best estimator.
+        """
         self._check_refitted("transform")
         return self.best_estimator_.transform(X)
 
     @available_if(_estimator_has("inverse_transform"))
     def inverse_transform(self, X):
-        """Inverse transform with the best estimator."""
+        """Inverse transform with the best estimator.
+
+        Parameters
+        ----------
+        X : indexable, length n_samples
+            Input data the best estimator accepts (arrays, sparse matrices, DataFrames).
+
+        Returns
+        -------
+        X_original : ndarray or sparse matrix of shape (n_samples, n_features)
+            ``X`` mapped back by the best estimator's ``inverse_transform``.
+        """
         self._check_refitted("inverse_transform")
         return self.best_estimator_.inverse_transform(X)
 
@@ -500,11 +578,14 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
         y : array-like of shape (n_samples,), default=None
+            Targets (None for unsupervised estimators).
 
         Returns
         -------
         score : float
+            The refit metric of the best estimator on ``(X, y)``.
         """
         self._check_refitted("score")
         scorer = self.scorer_
