@@ -1,7 +1,7 @@
 """
-=============================================
+====================================================
 Several GPUs: one trial per device with ``devices=``
-=============================================
+====================================================
 
 With ``devices=["cuda:0", "cuda:1"]`` (or ``devices="auto"`` for every visible CUDA
 device) each job of the search (one trial on one CV fold) holds one device slot while it
@@ -28,6 +28,8 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from sktune import BayesSearchCV, Real
+
+torch.set_num_threads(1)  # a net this small trains fastest on one thread
 
 X, y = load_digits(return_X_y=True)
 X = (X[:600] / 16.0).astype(np.float32)

@@ -1,7 +1,7 @@
 """
-=============================================
+==============================================
 Tuning a skorch network with ``BayesSearchCV``
-=============================================
+==============================================
 
 A `skorch <https://skorch.readthedocs.io>`_ net is a scikit-learn estimator, so
 :class:`~sktune.BayesSearchCV` tunes it like any other: the learning rate, the
@@ -27,6 +27,8 @@ X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype(np.float32)
 y = y.astype(np.int64)
 X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=900, random_state=0)
+
+torch.set_num_threads(1)  # a net this small trains fastest on one thread
 
 
 class MLP(nn.Module):
