@@ -145,13 +145,16 @@ def effective_n_jobs(n_jobs):
     return max(1, joblib.effective_n_jobs(n_jobs)) if n_jobs != 0 else 1
 
 
-def _worker_died_text(exc):
+def _exit_code(exc):
     text = str(exc)
     found = re.search(r"exit codes? of the workers? (?:are|is) (\{[^}]*\})", text)
-    how = f" with exit code {found.group(1)}" if found else f" ({type(exc).__name__}: {text[:200]})"
+    return f" with exit code {found.group(1)}" if found else f" ({type(exc).__name__}: {text[:200]})"
+
+
+def _worker_died_text(exc):
     return (
-        f"WorkerDiedError: the worker process running this job died{how}: killed, crashed or out "
-        "of memory. It died again when run alone, so this job caused it."
+        f"WorkerDiedError: the worker process running this job died{_exit_code(exc)}: killed, "
+        "crashed or out of memory. It died again when run alone, so this job caused it."
     )
 
 
@@ -211,7 +214,7 @@ class Executor:
             self.kind = "loky" if timeout is not None else "inline"
         self.n_threads = None
         if self.kind in ("loky", "threading"):
-            self.n_threads = max(1, (os.cpu_count() or 1) // self.capacity)
+            self.n_threads = max(1, joblib.cpu_count() // self.capacity)
         self._free = list(self.slots)
         self._queue: deque[Job] = deque()
         self._suspects: deque[Job] = deque()  # run alone after a worker death
@@ -262,7 +265,7 @@ class Executor:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.kind == "loky" and self._pool is not None and interrupted and self._running:
             # Ctrl-C or an error: do not leave workers busy on abandoned jobs
-            self._pool.shutdown(wait=False, kill_workers=True)
+            self._kill_pool()
         if self.kind == "dask" and self._running:
             try:
                 self._pool.cancel(list(self._running))
@@ -295,10 +298,27 @@ class Executor:
         self._data_ref = DataFile(path, os.path.getmtime(path), self.n_threads)
 
     def _loky_pool(self):
-        from joblib.externals.loky import get_reusable_executor
+        # joblib's own reusable pool, with the worker environment joblib gives it: warm
+        # workers are shared with GridSearchCV and other joblib code, and neither
+        # restarts the other's pool
+        from joblib.executor import get_memmapping_executor
 
-        env = {var: str(self.n_threads) for var in _THREAD_VARS}
-        return get_reusable_executor(max_workers=self.capacity, reuse=True, timeout=300, env=env)
+        return get_memmapping_executor(self.capacity, timeout=300, env=self._worker_env())
+
+    def _kill_pool(self):
+        """Stop the pool's workers at once (they may be running abandoned jobs)."""
+        if hasattr(self._pool, "terminate"):
+            self._pool.terminate(kill_workers=True)  # joblib's pool: also cleans its temp folder
+        else:
+            self._pool.shutdown(wait=False, kill_workers=True)
+
+    def _worker_env(self):
+        try:
+            from joblib._parallel_backends import LokyBackend  # what joblib itself sets
+
+            return LokyBackend()._prepare_worker_env(self.capacity)
+        except Exception:  # another joblib version: cap the usual variables
+            return {var: os.environ.get(var, str(self.n_threads)) for var in _THREAD_VARS}
 
     def _warm_up(self):
         """With a time limit, start the workers before timing jobs on them."""
@@ -487,7 +507,8 @@ class Executor:
             for other in [j for j in self._suspects if j.trial_id == job.trial_id]:
                 self._suspects.remove(other)
                 self._collect(self._failed(other, (
-                    f"WorkerDiedError: not run, fold {job.fold} of this trial killed its worker"
+                    f"WorkerDiedError: fold {job.fold} of this trial killed its worker process"
+                    f"{_exit_code(exc)}; this fold was not run again."
                 )))
         else:
             self._suspects.append(job)
@@ -532,7 +553,7 @@ class Executor:
             for _, slot, _ in self._running.values():
                 self._free.append(slot)
             self._running.clear()
-            self._pool.shutdown(wait=False, kill_workers=True)
+            self._kill_pool()
             self.n_restarts += 1
             self._pool = self._loky_pool()
             self._warm_up()
