@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import warnings
+
 import numpy as np
 
-from ..space import SearchSpace
+from ..space import Categorical, Integer, SearchSpace
+
+#: Finite subspaces up to this many points are enumerated when random draws run dry.
+_MAX_ENUMERATE = 20000
 
 
 def params_key(params) -> str:
@@ -12,11 +19,46 @@ def params_key(params) -> str:
     return repr(sorted((k, repr(v)) for k, v in params.items()))
 
 
+def subspace_size(subspace) -> float:
+    """Number of distinct points of a subspace (``inf`` with a real dimension)."""
+    size = 1
+    for dim in subspace.dimensions:
+        if isinstance(dim, Categorical):
+            size *= len(dim.choices)
+        elif isinstance(dim, Integer):
+            size *= dim.high - dim.low + 1
+        else:
+            return math.inf
+    return size
+
+
+def enumerate_subspace(subspace) -> list[dict]:
+    """Every point of a finite subspace (see :func:`subspace_size`)."""
+    values = [
+        list(d.choices) if isinstance(d, Categorical) else list(range(d.low, d.high + 1))
+        for d in subspace.dimensions
+    ]
+    return [dict(zip(subspace.names, combo)) for combo in itertools.product(*values)]
+
+
+class SpaceExhaustedWarning(UserWarning):
+    """Every point of a finite search space has been proposed; repeats follow."""
+
+
 class Proposer:
     """Base class: ``ask`` for configurations, ``tell`` their scores (higher is better).
 
-    A proposer never runs anything. ``tell`` with a NaN score records a failed
-    trial: the configuration is not proposed again and does not enter a model.
+    A proposer never runs anything. ``tell`` with a NaN (or infinite) score
+    records a failed trial: the configuration is not proposed again and does
+    not enter a model. ``ask(n, pending=...)`` returns ``n`` configurations
+    different from every one told so far and from ``pending`` (the trials
+    still running) for as long as the space has such points; after that it
+    warns once (:class:`SpaceExhaustedWarning`) and repeats points.
+
+    Parameters
+    ----------
+    space : SearchSpace, dict or list of dict
+    random_state : int, numpy Generator or None
     """
 
     def __init__(self, space: SearchSpace, *, random_state=None):
@@ -24,6 +66,7 @@ class Proposer:
         self.rng = np.random.default_rng(random_state)
         self.observed: list[tuple[dict, float]] = []
         self._seen: set[str] = set()
+        self._warned_exhausted = False
 
     def ask(self, n: int, *, pending=()) -> list[dict]:
         raise NotImplementedError
@@ -35,3 +78,21 @@ class Proposer:
     def _is_new(self, params, taken) -> bool:
         key = params_key(params)
         return key not in self._seen and key not in taken
+
+    def _unseen_point(self, i, taken):
+        """A random unseen point of finite subspace ``i``, or None (none left / infinite)."""
+        sub = self.space.subspaces[i]
+        if subspace_size(sub) > _MAX_ENUMERATE:
+            return None
+        free = [p for p in enumerate_subspace(sub) if self._is_new(p, taken)]
+        if free:
+            return free[int(self.rng.integers(len(free)))]
+        return None
+
+    def _exhausted(self):
+        if not self._warned_exhausted:
+            warnings.warn(
+                "Every point of the search space has been proposed; further proposals repeat "
+                "earlier ones.", SpaceExhaustedWarning, stacklevel=3,
+            )
+            self._warned_exhausted = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from scipy.stats import qmc
 
 from .base import Proposer, params_key
@@ -12,7 +14,25 @@ class RandomProposer(Proposer):
 
     Subspaces of a conditional space are visited in turn. Duplicates (possible
     with integer and categorical dimensions) are skipped while new points can
-    still be found.
+    still be found; a finite space is enumerated once random draws run dry.
+
+    Parameters
+    ----------
+    space : SearchSpace, dict or list of dict
+    random_state : int, numpy Generator or None
+
+    Examples
+    --------
+    >>> from sktune import Real
+    >>> from sktune.proposers import RandomProposer
+    >>> proposer = RandomProposer({"C": Real(1e-3, 1e3, log=True)}, random_state=0)
+    >>> len(proposer.ask(4))
+    4
+
+    References
+    ----------
+    .. [1] I. M. Sobol'. "On the distribution of points in a cube and the approximate
+       evaluation of integrals". USSR Comput. Math. Math. Phys. 7, 1967.
     """
 
     def __init__(self, space, *, random_state=None):
@@ -23,25 +43,34 @@ class RandomProposer(Proposer):
         self._turn = 0
 
     def _draw(self, i):
-        import warnings
-
         with warnings.catch_warnings():  # Sobol warns about non powers of two
             warnings.simplefilter("ignore", UserWarning)
             u = self._engines[i].random(1)[0]
         return self.space.subspaces[i].from_unit(u)
 
+    def _new_point(self, i, taken):
+        """A new point of subspace ``i`` (Sobol first, then enumeration), or None."""
+        for _ in range(30):
+            candidate = self._draw(i)
+            if self._is_new(candidate, taken):
+                return candidate
+        return self._unseen_point(i, taken)
+
     def ask(self, n, *, pending=()):
         taken = {params_key(p) for p in pending}
         out = []
+        k = len(self.space.subspaces)
         for _ in range(n):
             params = None
-            for attempt in range(50):
-                i = self._turn % len(self.space.subspaces)
+            for _ in range(k):  # try each subspace in turn before giving up
+                i = self._turn % k
                 self._turn += 1
-                candidate = self._draw(i)
-                if self._is_new(candidate, taken) or attempt == 49:
-                    params = candidate
+                params = self._new_point(i, taken)
+                if params is not None:
                     break
+            if params is None:
+                self._exhausted()
+                params = self._draw((self._turn - 1) % k)
             taken.add(params_key(params))
             out.append(params)
         return out
