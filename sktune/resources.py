@@ -66,6 +66,13 @@ class Resource:
     continues : bool
         True when ``advance`` continues training from ``start`` rather than
         refitting from scratch.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune.resources import make_resource
+    >>> make_resource(SGDClassifier()).name
+    'partial_fit'
     """
 
     name = "none"
@@ -91,7 +98,19 @@ class Resource:
 
 
 class FullFit(Resource):
-    """Fit the estimator once, to the end (no budget)."""
+    """Fit the estimator once, to the end (no budget).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktune.resources import FullFit
+    >>> X, y = load_iris(return_X_y=True)
+    >>> est = FullFit().advance(LogisticRegression(max_iter=500), X, y, start=0, stop=None,
+    ...                        fit_params={})
+    >>> hasattr(est, "coef_")
+    True
+    """
 
     name = "fit"
 
@@ -190,6 +209,12 @@ class Epochs(Resource):
     train ``stop - start`` more epochs on the same net, so the module weights,
     the optimizer state and ``history`` carry over. ``stop=None`` trains the
     net's ``max_epochs``.
+
+    Examples
+    --------
+    >>> from sktune.resources import Epochs
+    >>> Epochs().name, Epochs().continues
+    ('epochs', True)
     """
 
     name = "epochs"
@@ -284,6 +309,19 @@ class PartialFitPasses(Resource):
     fold. ``classes`` (all the classes of the full data) is passed on the first
     call, as scikit-learn's incremental classifiers require. ``stop=None``
     trains the estimator's ``max_iter`` passes (one pass when it has none).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune.resources import PartialFitPasses
+    >>> X, y = load_iris(return_X_y=True)
+    >>> res = PartialFitPasses()
+    >>> est = res.advance(SGDClassifier(random_state=0), X, y, start=0, stop=2,
+    ...                   fit_params={}, classes=[0, 1, 2])
+    >>> est = res.advance(est, X, y, start=2, stop=5, fit_params={})  # 3 more passes
+    >>> int(est.t_ // len(X))
+    5
     """
 
     name = "partial_fit"
@@ -330,6 +368,19 @@ class WarmStart(Resource):
     ----------
     param : str, default="n_estimators"
         The parameter of the final step that counts the budget.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sktune.resources import WarmStart
+    >>> X, y = load_iris(return_X_y=True)
+    >>> res = WarmStart("n_estimators")
+    >>> rf = res.advance(RandomForestClassifier(random_state=0), X, y, start=0, stop=5,
+    ...                  fit_params={})
+    >>> rf = res.advance(rf, X, y, start=5, stop=12, fit_params={})  # 7 more trees
+    >>> len(rf.estimators_)
+    12
     """
 
     continues = True
@@ -376,6 +427,12 @@ class SampleCount(Resource):
     ----------
     random_state : int, default=0
         Seed of the per-fold shuffle.
+
+    Examples
+    --------
+    >>> from sktune.resources import SampleCount
+    >>> SampleCount().name, SampleCount().continues
+    ('n_samples', False)
     """
 
     name = "n_samples"
@@ -433,6 +490,12 @@ class ParamBudget(Resource):
     ----------
     param : str
         The parameter (with its ``step__`` prefix inside a Pipeline).
+
+    Examples
+    --------
+    >>> from sktune.resources import ParamBudget
+    >>> ParamBudget("max_iter").continues
+    False
     """
 
     continues = False
@@ -471,6 +534,18 @@ def set_params_in_place(estimator, params):
     ``module__*`` parameter would rebuild the net. Changed ``optimizer__*``
     values of a skorch net are applied in place by skorch (the optimizer state
     is kept) and also stored on the net, so ``get_params`` and ``clone`` see them.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The (fitted) estimator or Pipeline to update.
+    params : dict
+        Parameter names (``step__param`` inside a Pipeline) and their new values.
+
+    Returns
+    -------
+    estimator : estimator object
+        The same estimator, updated.
     """
     current = estimator.get_params(deep=True)
     changed = {k: v for k, v in params.items() if k not in current or not _same(current[k], v)}
