@@ -19,19 +19,31 @@ __all__ = ["SearchState", "TimeBudget", "NoImprovement", "ScoreThreshold"]
 class SearchState:
     """What a callback sees after each finished trial.
 
-    Attributes
+    Parameters
     ----------
     n_trials : int
         Results recorded so far (rows of ``cv_results_``).
     best_score : float
         Best mean test score (refit metric) so far; NaN if none.
     best_params : dict or None
+        Parameters of the best result so far; None if none.
     last : TrialResult
         The result just recorded.
     elapsed : float
         Seconds since ``fit`` started.
     scores : list of float
         Mean test score of every result, in the order recorded.
+
+    Examples
+    --------
+    A callback is any callable taking the state; returning True stops the search:
+
+    >>> def stop_at_20_trials(state):
+    ...     return state.n_trials >= 20
+    >>> from sktune.callbacks import SearchState
+    >>> stop_at_20_trials(SearchState(n_trials=20, best_score=0.9, best_params={"C": 1.0},
+    ...                               last=None, elapsed=3.5))
+    True
     """
 
     n_trials: int
@@ -103,6 +115,7 @@ class ScoreThreshold:
     Parameters
     ----------
     threshold : float
+        Score (of the refit metric) at or above which the search stops.
 
     Examples
     --------

@@ -123,6 +123,18 @@ def read_journal(path):
 
     A last line without its newline, or that is not valid JSON, is a torn
     write from a crash and is left out. A bad line elsewhere is an error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The journal (the ``journal=`` file of a search).
+
+    Returns
+    -------
+    events : list of dict
+        The events, in the order written (each has an ``"event"`` key).
+    n_bytes : int
+        Length of the complete lines (where a resumed run appends).
     """
     with open(path, "rb") as f:
         raw = f.read()

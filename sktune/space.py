@@ -193,6 +193,11 @@ class Categorical(_Dimension):
     ----------
     choices : sequence
         The values (any hashable or not objects); at least one.
+    prior : None, default=None
+        Accepted (and ignored) for scikit-optimize compatibility: choices are
+        drawn uniformly.
+    transform : None, default=None
+        Accepted (and ignored) for scikit-optimize compatibility.
 
     Examples
     --------
