@@ -102,16 +102,23 @@ class HyperbandSearchCV(BaseSearch):
     cv : int, CV splitter, iterable or None, default=None
         Cross-validation (5-fold, stratified for classifiers, when None).
     verbose : int, default=0
+        1 shows a progress bar; 2 also prints a line per result.
     random_state : int, RandomState, Generator or None, default=None
+        Seeds the proposals and, per trial, the estimators' unset ``random_state``
+        and torch.
     error_score : "raise" or float, default=np.nan
         Score of a failed trial (never promoted); "raise" raises instead.
     return_train_score : bool, default=False
+        Also score the training folds.
     callbacks : callable or list of callables, default=None
         Called after each result; returning True stops the search.
     devices : None, "auto", str or list of str, default=None
         Device slots for the estimators' ``device`` parameter (skorch).
     trials_per_device : int, default=1
+        Jobs that may share one device at a time.
     device_param : str or None, default=None
+        The parameter that receives the device; by default ``device`` (or
+        ``<step>__device`` inside a Pipeline).
 
     Attributes
     ----------
@@ -222,8 +229,11 @@ class HyperbandSearchCV(BaseSearch):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training data (arrays, sparse matrices and DataFrames are accepted).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets, None for unsupervised learning.
         groups : array-like of shape (n_samples,), default=None
+            Group labels for group-aware CV splitters.
         **fit_params : dict
             Passed to the estimator's ``fit`` / ``partial_fit``; per-sample
             values are sliced per fold.
@@ -231,6 +241,7 @@ class HyperbandSearchCV(BaseSearch):
         Returns
         -------
         self : object
+            The fitted search.
         """
         self._n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
         self._n_classes = len(np.unique(y)) if y is not None and is_classifier(
