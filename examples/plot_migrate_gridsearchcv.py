@@ -1,7 +1,7 @@
 """
-===============================================
+==============================================
 Migrating from scikit-learn's ``GridSearchCV``
-===============================================
+==============================================
 
 :class:`~sktune.BayesSearchCV` takes the same estimator, ``cv``, ``scoring``,
 ``refit``, ``n_jobs`` and ``error_score`` as :class:`~sklearn.model_selection.GridSearchCV`

@@ -1,7 +1,7 @@
 """
-=======================================================
+==================================================
 Migrating from scikit-optimize's ``BayesSearchCV``
-=======================================================
+==================================================
 
 scikit-optimize is no longer maintained and breaks with recent scikit-learn releases.
 :class:`sktune.BayesSearchCV` keeps its constructor (``search_spaces``, ``n_iter``,

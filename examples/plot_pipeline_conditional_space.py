@@ -1,7 +1,7 @@
 """
-=========================================
+==========================================
 A Pipeline with a conditional search space
-=========================================
+==========================================
 
 Some hyperparameters only exist for some choices: ``gamma`` for an RBF SVM but not for
 logistic regression, ``n_components`` only when PCA is in the pipeline. As with
