@@ -165,7 +165,7 @@ def cpu_tables(quick):
         from distributed import Client, LocalCluster
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None) as cluster, Client(cluster):
+                          dashboard_address=":0") as cluster, Client(cluster):
             with joblib.parallel_config(backend="dask"):
                 sk(-1)  # warm the workers
                 wall, search = timed(lambda: sk(-1))
@@ -179,7 +179,7 @@ def cpu_tables(quick):
         rows.append(("sktune", f"Dask n/a ({exc})", np.nan, np.nan, ""))
 
     print(f"\nCPU: {n} skorch nets x 3 folds on the digits, {epochs} epochs, "
-          f"{os.cpu_count()} visible cores (warm pools)")
+          f"{joblib.cpu_count()} usable cores (warm pools)")
     print(f"{'library':<14}{'run':<32}{'wall s':>9}{'s/trial':>10}  notes")
     for lib, run, wall, per, extra in rows:
         print(f"{lib:<14}{run:<32}{wall:>9.2f}{per:>10.3f}  {extra}")

@@ -18,7 +18,7 @@ distributed = pytest.importorskip("distributed")
 def client():
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, resources={"GPU": 1},
+        dashboard_address=":0", resources={"GPU": 1},
     )
     with cluster, distributed.Client(cluster) as c:
         yield c
