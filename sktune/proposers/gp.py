@@ -15,8 +15,11 @@ batch of random points and of points near the incumbents, then refined from
 the best few by one batched L-BFGS-B run over the continuous coordinates
 (with analytic gradients of the posterior mean and standard deviation) and
 a discrete neighbourhood search over integers and categories. Pending
-trials enter the model with a pessimistic "constant liar" value so that
-parallel workers do not all get the same point.
+trials enter the posterior with a pessimistic "constant liar" value so that
+parallel workers do not all get the same point. Failed trials (non-finite
+scores) are left out of the hyperparameter fit and of the incumbent, and
+enter the acquisition's posterior as liars too, so a region that fails is
+not searched over and over.
 """
 
 from __future__ import annotations
@@ -504,8 +507,12 @@ class GPProposer(Proposer):
             model.fit_hyperparameters(Z[idx], y[idx], maxiter)
             model.n_fitted = n_obs
         best = float(y.max())
-        own_pending = [p for p in pending if sub.contains(p)]
-        if own_pending:  # constant liar: pending points count as the worst score seen
+        # constant liar: pending trials count as the worst score seen, and so do failed
+        # ones, for the acquisition only (the hyperparameters never see them), so that
+        # neither is proposed again nor its neighbourhood searched over and over
+        failed = [p for p, s in self.observed if not np.isfinite(s) and sub.contains(p)]
+        own_pending = [p for p in pending if sub.contains(p)] + failed[-self.max_history // 4:]
+        if own_pending:
             Zp = enc.features(own_pending)
             post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, np.full(len(Zp),
                                                                                  y.min())]))
