@@ -138,6 +138,15 @@ class PopulationSearchCV(BaseSearch):
         Jobs that may share one device at a time.
     device_param : str or None, default=None
         The parameter that receives the device.
+    journal : str, path-like or None, default=None
+        A JSON-lines file recording every finished job (one fold of one step).
+        Calling ``fit`` again with the same file reads the finished jobs back
+        instead of running them. Fold models are not journaled: after a resume,
+        the first step that should continue a lost model trains from scratch up
+        to its budget (with the step's hyperparameters).
+    trial_timeout : float or None, default=None
+        Seconds one job (one fold of one step) may run before it is failed
+        (scored ``error_score``; the member then exploits).
 
     Attributes
     ----------
@@ -224,7 +233,8 @@ class PopulationSearchCV(BaseSearch):
         resample_probability=0.25, perturbation_factors=(0.8, 1.2), burn_in=0,
         synchronous=True, resource="auto", scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
-        callbacks=None, devices=None, trials_per_device=1, device_param=None,
+        callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
+        trial_timeout=None,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -250,6 +260,8 @@ class PopulationSearchCV(BaseSearch):
         self.devices = devices
         self.trials_per_device = trials_per_device
         self.device_param = device_param
+        self.journal = journal
+        self.trial_timeout = trial_timeout
 
     # -- validation and parts ------------------------------------------------------------
     def _validate(self, X, y):

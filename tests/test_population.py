@@ -336,3 +336,36 @@ def test_scheduler_exploit_and_explore_rules():
             e["params_after"]["lr"] == pytest.approx(min(e["params_copied"]["lr"] * 1.2, 1.0)))
     assert all(sorted(x["member_id"] for x in v) == [0, 1] for v in by_step.values())
     assert len(by_step) == 19  # after every step but the last
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_skorch_population_on_a_cuda_device():
+    search = _net_search(devices="cuda:0", random_state=2, quantile_fraction=0.5).fit(X, y)
+    res = search.cv_results_
+    assert set(res["device"]) == {"cuda:0"} and (res["status"] == "ok").all()
+    assert search.lineage_
+    net = search.best_estimator_
+    assert next(net.module_.parameters()).is_cuda
+    expected = [s["params"]["lr"] for s in search.best_schedule_ for _ in range(s["start"], s["stop"])]
+    assert net.history[:, "lr_used"] == pytest.approx(expected)
+
+
+def test_journal_replays_a_finished_population(tmp_path):
+    path = tmp_path / "pbt.jsonl"
+
+    def stop_after(n):
+        def callback(state):
+            if state.n_trials >= n:
+                raise KeyboardInterrupt
+        return callback
+
+    with pytest.raises(KeyboardInterrupt):
+        _sgd_search(journal=path, callbacks=stop_after(4)).fit(X, y)
+    resumed = _sgd_search(journal=path).fit(X, y)  # models were lost: later steps retrain
+    assert resumed.n_replayed_jobs_ >= 4 * 2
+    assert len(resumed.cv_results_["params"]) == 4 * 3
+    again = _sgd_search(journal=path).fit(X, y)
+    assert again.n_replayed_jobs_ == 4 * 3 * 2 and again.busy_time_ == 0
+    assert again.cv_results_["params"] == resumed.cv_results_["params"]
+    assert again.lineage_ == resumed.lineage_ and again.best_schedule_ == resumed.best_schedule_
