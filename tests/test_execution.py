@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import joblib
 import numpy as np
 import pytest
@@ -190,3 +192,27 @@ def test_skorch_nets_share_one_gpu():
         assert search.n_workers_ == 4
         assert search.cv_results_["device"].tolist() == ["cuda:0"] * 4
         assert str(search.best_estimator_.device) == "cuda:0"
+
+
+def test_a_continuing_trial_stays_on_its_device():
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import SGDClassifier
+
+    from sktune import HyperbandSearchCV
+
+    X, y = load_digits(return_X_y=True)
+    search = HyperbandSearchCV(SGDClassifier(random_state=0), {"alpha": Real(1e-6, 1e-1, log=True)},
+                               max_resources=9, min_resources=1, factor=3, cv=2, random_state=0,
+                               refit=False, n_jobs=2, devices=["fake:0", "fake:1"])
+    with joblib.parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SGD's ConvergenceWarning on tiny budgets
+        search.fit(X[:600] / 16.0, y[:600])
+    last, kept, moved = {}, 0, 0
+    for row in search.history_:  # in order: each trial's rungs follow each other
+        for fold, device in enumerate(row["devices"]):
+            key = (row["trial_id"], fold)
+            if key in last:
+                kept, moved = kept + (last[key] == device), moved + (last[key] != device)
+            last[key] = device
+    assert kept + moved >= 8
+    assert kept >= 0.7 * (kept + moved), (kept, moved)
