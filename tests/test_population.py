@@ -55,6 +55,15 @@ def make_net(**kw):
     return NeuralNetClassifier(**params)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Nets this small train fastest on one thread (and 2 cores are shared by the suite)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 NET_SPACE = {"lr": Real(1e-3, 0.5, log=True), "module__num_units": Integer(4, 12)}
 SGD_SPACE = {"eta0": Real(1e-4, 1e-1, log=True), "alpha": Real(1e-6, 1e-2, log=True)}
 
@@ -369,3 +378,11 @@ def test_journal_replays_a_finished_population(tmp_path):
     assert again.n_replayed_jobs_ == 4 * 3 * 2 and again.busy_time_ == 0
     assert again.cv_results_["params"] == resumed.cv_results_["params"]
     assert again.lineage_ == resumed.lineage_ and again.best_schedule_ == resumed.best_schedule_
+
+
+def test_auto_budget_is_the_estimators_own():
+    search = PopulationSearchCV(SGDClassifier(max_iter=3, tol=None), SGD_SPACE, population_size=2,
+                                cv=2, random_state=0).fit(X, y)
+    assert (search.max_resources_, search.perturbation_interval_, search.n_steps_) == (3, 1, 3)
+    assert search.resource_.continues and search.population_size_ == 2
+    assert sorted(set(search.cv_results_["n_resources"])) == [1, 2, 3]
