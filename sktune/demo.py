@@ -98,7 +98,7 @@ def _pipeline_task(cfg, seed):
     pbt_space = {"sgd__alpha": space["sgd__alpha"], "sgd__eta0": space["sgd__eta0"]}
     return {"name": "pipeline", "title": "StandardScaler + SGDClassifier",
             "estimator": pipe, "space": space, "pbt_space": pbt_space, "epochs": epochs,
-            "unit": "passes"}
+            "unit": "passes", "schedule": "sgd__eta0"}
 
 
 def _net_task(cfg, seed):
@@ -121,7 +121,20 @@ def _net_task(cfg, seed):
     }
     pbt_space = {"lr": space["lr"], "optimizer__momentum": space["optimizer__momentum"]}
     return {"name": "net", "title": "skorch MLP", "estimator": net, "space": space,
-            "pbt_space": pbt_space, "epochs": epochs, "unit": "epochs"}
+            "pbt_space": pbt_space, "epochs": epochs, "unit": "epochs", "schedule": "lr"}
+
+
+def _net_unavailable():
+    """Why the skorch net cannot run here (a message), or None when it can."""
+    try:
+        import skorch  # noqa: F401
+        import torch as _torch  # noqa: F401
+    except ImportError:
+        return ("torch or skorch is not installed: the skorch net is skipped "
+                "(pip install sktune[torch]).")
+    if DigitsMLP is None:
+        return "torch could not be imported: the skorch net is skipped."
+    return None
 
 
 def _make_search(short, cls, task, cfg, seed, n_jobs):
@@ -132,7 +145,7 @@ def _make_search(short, cls, task, cfg, seed, n_jobs):
                    n_initial_points=cfg["bayes_init"], **common)
     if short == "hyperband":
         return cls(task["estimator"], task["space"], max_resources=epochs,
-                   min_resources=max(1, epochs // cfg["hb_factor"] ** 2),
+                   min_resources=1,
                    factor=cfg["hb_factor"], **_accepted(cls, {"n_brackets": cfg["hb_brackets"]}),
                    **common)
     if short == "pbt":
@@ -172,9 +185,9 @@ def _configs(search):
 
 
 # -- the main job ---------------------------------------------------------------------------
-_FULL = dict(n_samples=None, cv=3, epochs=27, net_epochs=27, bayes_iter=16, bayes_init=6,
+_FULL = dict(n_samples=None, cv=3, epochs=27, net_epochs=27, bayes_iter=12, bayes_init=5,
              hb_factor=3, hb_brackets=3, population=8, pbt_steps=9)
-_QUICK = dict(n_samples=500, cv=2, epochs=9, net_epochs=9, bayes_iter=5, bayes_init=3,
+_QUICK = dict(n_samples=400, cv=2, epochs=9, net_epochs=9, bayes_iter=4, bayes_init=3,
               hb_factor=3, hb_brackets=2, population=4, pbt_steps=3)
 
 
@@ -212,16 +225,8 @@ def run_demo(out="sktune-demo", *, quick=False, net=True, n_jobs=2, random_state
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-
-    from .plots import (
-        ConvergenceDisplay,
-        LineageDisplay,
-        ParallelCoordinatesDisplay,
-        RungDisplay,
-    )
 
     stream = sys.stdout if stream is None else stream
 
@@ -247,40 +252,23 @@ def run_demo(out="sktune-demo", *, quick=False, net=True, n_jobs=2, random_state
 
     tasks = [_pipeline_task(cfg, random_state)]
     if net:
-        try:
-            import skorch  # noqa: F401
-            import torch  # noqa: F401
-
-            if DigitsMLP is None:
-                raise ImportError("torch")
+        missing_net = _net_unavailable()
+        if missing_net:
+            say(f"  {missing_net}")
+        else:
             tasks.append(_net_task(cfg, random_state))
-        except ImportError:
-            say("  torch or skorch is not installed: the skorch net is skipped "
-                "(pip install sktune[torch]).")
 
     board, written = [], []
-    for task in tasks:
-        say(f"\n== {task['title']} ({task['name']}): budget {task['epochs']} {task['unit']} ==")
-        searches = {}
-        for short, cls in classes.items():
-            search = _make_search(short, cls, task, cfg, random_state, n_jobs)
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                search.fit(X_train, y_train)
-            wall = time.perf_counter() - t0
-            searches[short] = search
-            row = {
-                "task": task["name"], "method": _LABELS[short],
-                "best_cv_score": float(search.best_score_),
-                "test_score": float(search.score(X_test, y_test)),
-                "results": len(search.cv_results_["params"]), "configs": _configs(search),
-                "epochs": _epochs_trained(search, task["epochs"]), "wall_time": wall,
-            }
-            board.append(row)
-        written += _save_plots(task, searches, out, plt, ConvergenceDisplay, RungDisplay,
-                               LineageDisplay, ParallelCoordinatesDisplay)
-
+    threads = torch.get_num_threads() if torch is not None else None
+    if threads is not None:
+        torch.set_num_threads(1)  # these nets are tiny: one thread each is fastest
+    try:
+        for task in tasks:
+            _run_task(task, classes, cfg, random_state, n_jobs, X_train, y_train, X_test,
+                      y_test, board, written, out, say)
+    finally:
+        if threads is not None:
+            torch.set_num_threads(threads)
     say("")
     say(format_leaderboard(board))
     say("\n'epochs' counts training passes per CV fold over all results (rungs and PBT steps"
@@ -289,6 +277,29 @@ def run_demo(out="sktune-demo", *, quick=False, net=True, n_jobs=2, random_state
     for path in written:
         say(f"  {os.path.basename(path)}")
     return board
+
+
+def _run_task(task, classes, cfg, random_state, n_jobs, X_train, y_train, X_test, y_test,
+              board, written, out, say):
+    """Fit every search on one task, add its leaderboard rows and save its plots."""
+    say(f"\n== {task['title']} ({task['name']}): budget {task['epochs']} {task['unit']} ==")
+    searches = {}
+    for short, cls in classes.items():
+        search = _make_search(short, cls, task, cfg, random_state, n_jobs)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            search.fit(X_train, y_train)
+        wall = time.perf_counter() - t0
+        searches[short] = search
+        board.append({
+            "task": task["name"], "method": _LABELS[short],
+            "best_cv_score": float(search.best_score_),
+            "test_score": float(search.score(X_test, y_test)),
+            "results": len(search.cv_results_["params"]), "configs": _configs(search),
+            "epochs": _epochs_trained(search, task["epochs"]), "wall_time": wall,
+        })
+    written += _save_plots(task, searches, out)
 
 
 def format_leaderboard(rows):
@@ -323,7 +334,14 @@ def format_leaderboard(rows):
     return "\n".join(text)
 
 
-def _save_plots(task, searches, out, plt, Convergence, Rung, Lineage, Parallel):
+def _save_plots(task, searches, out):
+    import matplotlib.pyplot as plt
+
+    from .plots import ConvergenceDisplay as Convergence
+    from .plots import LineageDisplay as Lineage
+    from .plots import ParallelCoordinatesDisplay as Parallel
+    from .plots import RungDisplay as Rung
+
     written = []
 
     def save(fig, name):
@@ -347,7 +365,7 @@ def _save_plots(task, searches, out, plt, Convergence, Rung, Lineage, Parallel):
         ax.set_title(f"{task['title']}, HyperbandSearchCV: a line per trial")
         save(fig, "hyperband_rungs")
     if "pbt" in searches:
-        disp = Lineage.from_search(searches["pbt"])
+        disp = Lineage.from_search(searches["pbt"], param=task["schedule"])
         disp.ax_.set_title(f"{task['title']}, PopulationSearchCV: {disp.ax_.get_title()}")
         save(disp.figure_, "pbt_lineage")
     return written
