@@ -294,9 +294,10 @@ def test_evolutionary_mode_for_estimators_that_cannot_continue():
     assert search.best_estimator_.C == search.best_params_["C"]
 
 
-def test_asynchronous_mode_with_skorch_on_a_device():
-    search = _net_search(synchronous=False, n_jobs=2, devices="cpu", random_state=1,
-                         population_size=4)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_asynchronous_mode_with_skorch_on_a_device(n_jobs):
+    search = _net_search(synchronous=False, n_jobs=n_jobs, devices="cpu", random_state=1,
+                         population_size=4, quantile_fraction=0.5)
     search.fit(X, y)
     res = search.cv_results_
     assert set(res["device"]) == {"cpu"}
@@ -307,6 +308,14 @@ def test_asynchronous_mode_with_skorch_on_a_device():
     sched = search.best_schedule_
     assert sched[0]["start"] == 0 and sched[-1]["stop"] == 6
     assert all(a["stop"] == b["start"] for a, b in zip(sched[:-1], sched[1:]))
+    rows = {int(t): i for i, t in enumerate(res["trial_id"])}
+    for e in search.lineage_:
+        source = rows[e["source_trial_id"]]
+        assert res["n_resources"][source] == e["n_resources"]
+        assert res["n_resources"][rows[e["trial_id"]]] == e["n_resources"] + 2
+    if n_jobs == 1:  # one member at a time: still the whole population advances together
+        assert search.lineage_
+        assert list(res["n_resources"][:4]) == [2, 2, 2, 2]
 
 
 def _result(work, score):

@@ -134,7 +134,11 @@ class PBTScheduler(Scheduler):
             decisions = self._decide(ready)
             self._generation += 1
         else:
-            ready = [m for m in self.members if self._can_step(m)][: max(0, int(n_free))]
+            # the least trained first, so the population advances together whatever the
+            # number of workers (and every member has a score to be ranked by)
+            ready = sorted((m for m in self.members if self._can_step(m)),
+                           key=lambda m: (m.position, m.n_steps, m.member_id))
+            ready = ready[: max(0, int(n_free))]
             decisions = []
             for m in ready:  # each decision sees the ones before it
                 decisions += self._decide([m])
