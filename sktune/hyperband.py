@@ -119,6 +119,14 @@ class HyperbandSearchCV(BaseSearch):
     device_param : str or None, default=None
         The parameter that receives the device; by default ``device`` (or
         ``<step>__device`` inside a Pipeline).
+    journal : str, path-like or None, default=None
+        A JSON-lines file recording every finished job; ``fit`` with the same
+        file resumes the search (see :class:`BayesSearchCV`). Synchronous
+        Hyperband with a fixed ``random_state`` replays to the same results;
+        fold models are not journaled, so a rung that was running when the
+        search stopped trains its configurations from scratch to its budget.
+    trial_timeout : float or None, default=None
+        Seconds one job (one fold of one rung) may run before it is failed.
 
     Attributes
     ----------
@@ -146,6 +154,11 @@ class HyperbandSearchCV(BaseSearch):
         increments when training continues, whole rungs when it refits.
     scorer_, n_splits_, refit_time_, multimetric_, search_time_, history_ :
         As in :class:`BayesSearchCV`.
+    n_workers_ : int
+        Jobs run at once.
+    busy_time_ : float
+        Sum of the wall time of every job, as measured in its worker;
+        ``busy_time_ / (n_workers_ * search_time_)`` is the workers' utilisation.
 
     See Also
     --------
@@ -198,7 +211,7 @@ class HyperbandSearchCV(BaseSearch):
         max_resources="auto", factor=3, n_brackets=None, asynchronous=False, n_candidates=None,
         proposer="random", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
-        devices=None, trials_per_device=1, device_param=None,
+        devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -222,6 +235,8 @@ class HyperbandSearchCV(BaseSearch):
         self.devices = devices
         self.trials_per_device = trials_per_device
         self.device_param = device_param
+        self.journal = journal
+        self.trial_timeout = trial_timeout
 
     def fit(self, X, y=None, *, groups=None, **fit_params):
         """Run Hyperband (or ASHA), then refit the best configuration at ``max_resources``.

@@ -446,3 +446,16 @@ class _Custom(Resource):
 
     name = "custom"
     continues = True
+
+
+def test_journal_replays_a_finished_search(tmp_path):
+    path = tmp_path / "hb.jsonl"
+    kw = dict(max_resources=9, cv=2, random_state=0, journal=str(path))
+    first = HyperbandSearchCV(SGDClassifier(), ALPHA, **kw).fit(X, y)
+    again = HyperbandSearchCV(SGDClassifier(), ALPHA, **kw).fit(X, y)
+    assert again.n_replayed_jobs_ == 2 * len(first.cv_results_["params"])
+    np.testing.assert_allclose(first.cv_results_["mean_test_score"],
+                               again.cv_results_["mean_test_score"])
+    np.testing.assert_array_equal(first.cv_results_["n_resources"],
+                                  again.cv_results_["n_resources"])
+    assert first.best_params_ == again.best_params_
