@@ -334,7 +334,9 @@ class ASHAScheduler(_HalvingBase):
     rung down, that is in the top ``floor(n / factor)`` of the ``n`` results its
     rung has so far and was not promoted yet; otherwise start a new trial (in
     the brackets in turn) until ``n_candidates`` trials were started. The search
-    ends when nothing runs and nothing can be promoted.
+    ends when nothing runs and nothing can be promoted. As in the paper, a rung
+    may in the end promote somewhat more than ``1/factor`` of its trials (one
+    promoted early can later drop out of the top).
 
     Parameters
     ----------
@@ -409,12 +411,14 @@ class ASHAScheduler(_HalvingBase):
         return self.stopped or (self._started >= self.n_candidates and self._promotable() is None)
 
     def _max_reaching(self, bracket, rung):
-        """An upper bound on how many trials of ``bracket`` can ever be scored at ``rung``."""
-        n_bracket = sum(1 for i in range(self.n_candidates)
-                        if self.brackets[i % len(self.brackets)] == bracket)
-        for _ in range(rung):
-            n_bracket //= self.factor
-        return n_bracket
+        """An upper bound on how many trials of ``bracket`` can ever be scored at ``rung``.
+
+        Only the bracket's size: ASHA may promote more than ``1/factor`` of a rung in
+        the end (a trial promoted early can later drop out of the top), so the rungs
+        above the first are not bounded more tightly.
+        """
+        return sum(1 for i in range(self.n_candidates)
+                   if self.brackets[i % len(self.brackets)] == bracket)
 
     def keep_models(self, trial_id):
         trial = self.trials.get(trial_id)
