@@ -119,9 +119,16 @@ class Real(_Dimension):
         return isinstance(value, numbers.Real) and self.low <= value <= self.high
 
     def perturb(self, value, rng, factors=(0.8, 1.2)):
-        """Multiply by one of ``factors`` and clip to the bounds."""
+        """Multiply by one of ``factors`` and clip to the bounds.
+
+        A value of 0 (which no factor moves) steps by ``factor - 1`` times the
+        width of the range instead.
+        """
         factor = factors[rng.integers(len(factors))]
-        return float(min(max(value * factor, self.low), self.high))
+        new = value * factor
+        if value == 0:
+            new = (factor - 1) * (self.high - self.low)
+        return float(min(max(new, self.low), self.high))
 
 
 class Integer(_Dimension):
@@ -180,9 +187,10 @@ class Integer(_Dimension):
 
     def perturb(self, value, rng, factors=(0.8, 1.2)):
         factor = factors[rng.integers(len(factors))]
-        new = int(round(value * factor))
-        if new == value:  # make sure a step is taken where one is possible
-            new = value + (1 if factor > 1 else -1)
+        new = int(min(max(round(value * factor), self.low), self.high))
+        if new == value:  # make sure a step is taken where one is possible (away from a bound)
+            step = 1 if factor > 1 else -1
+            new = value + step if self.low <= value + step <= self.high else value - step
         return int(min(max(new, self.low), self.high))
 
 
@@ -256,11 +264,14 @@ class Categorical(_Dimension):
         return True
 
     def perturb(self, value, rng, factors=None):
-        """Move to a neighbouring choice (in list order)."""
+        """Move to a neighbouring choice (in list order; the only one at either end)."""
         if len(self.choices) == 1:
             return value
-        i = self.index(value) + (1 if rng.random() < 0.5 else -1)
-        return self.choices[min(max(i, 0), len(self.choices) - 1)]
+        i = self.index(value)
+        step = 1 if rng.random() < 0.5 else -1
+        if not 0 <= i + step < len(self.choices):
+            step = -step
+        return self.choices[i + step]
 
 
 def _safe_eq(a, b):

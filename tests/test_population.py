@@ -395,3 +395,20 @@ def test_auto_budget_is_the_estimators_own():
     assert (search.max_resources_, search.perturbation_interval_, search.n_steps_) == (3, 1, 3)
     assert search.resource_.continues and search.population_size_ == 2
     assert sorted(set(search.cv_results_["n_resources"])) == [1, 2, 3]
+
+
+def test_perturb_moves_zero_and_clips_to_the_range():
+    space = SearchSpace({"momentum": Real(0.0, 0.95), "lr": Real(1e-3, 1.0, log=True),
+                         "units": Integer(1, 4), "act": Categorical(["relu", "tanh", "gelu"])})
+    rng = np.random.default_rng(0)
+    params = {"momentum": 0.0, "lr": 1.0, "units": 4, "act": "relu"}
+    seen = set()
+    for _ in range(50):
+        new = space.perturb(params, rng, names={"momentum", "lr"}, resample_probability=0.0)
+        assert new["units"] == 4 and new["act"] == "relu"  # only the named ones change
+        assert new["lr"] in (pytest.approx(0.8), 1.0)  # 1.2 is clipped to the top
+        seen.add(round(new["momentum"], 3))
+    assert seen == {0.0, 0.19}  # 0 cannot be multiplied away: a step of 0.2 x the range
+    moved = [space.perturb(params, rng, names={"units", "act"}, resample_probability=0.0)
+             for _ in range(30)]
+    assert {m["units"] for m in moved} == {3} and {m["act"] for m in moved} == {"tanh"}
