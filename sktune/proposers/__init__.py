@@ -1,7 +1,7 @@
 """Proposers decide *which* configuration to try next."""
 
-from .base import Proposer
+from .base import Proposer, SpaceExhaustedWarning
 from .gp import GPProposer
 from .random import RandomProposer
 
-__all__ = ["Proposer", "RandomProposer", "GPProposer"]
+__all__ = ["Proposer", "RandomProposer", "GPProposer", "SpaceExhaustedWarning"]
