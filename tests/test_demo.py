@@ -16,11 +16,14 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def test_demo_quick_runs_all_three_searches(tmp_path, capsys):
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     status = main(["demo", "--quick", "--out", str(tmp_path), "--n-jobs", "1"])
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     assert status == 0
-    assert elapsed < 60, f"demo --quick took {elapsed:.0f} s"
+    # n_jobs=1 runs everything in this process: its CPU time is the demo's cost whatever else
+    # the machine runs (about 15 s; the wall time is ~20 s on an idle 2-core machine)
+    assert cpu < 60, f"demo --quick used {cpu:.0f} s of CPU ({elapsed:.0f} s wall)"
+    assert elapsed < 300
     out = capsys.readouterr().out
     methods = ["BayesSearchCV", "HyperbandSearchCV", "PopulationSearchCV"]
     tasks = ["pipeline"] + ([] if demo._net_unavailable() else ["net"])
