@@ -21,7 +21,7 @@ def test_demo_quick_runs_all_three_searches(tmp_path, capsys):
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     assert status == 0
     # n_jobs=1 runs everything in this process: its CPU time is the demo's cost whatever else
-    # the machine runs (about 15 s; the wall time is ~20 s on an idle 2-core machine)
+    # the machine runs; the wall time depends on that load too, so it is bounded loosely
     assert cpu < 60, f"demo --quick used {cpu:.0f} s of CPU ({elapsed:.0f} s wall)"
     assert elapsed < 300
     out = capsys.readouterr().out
