@@ -27,6 +27,15 @@ def _is_names(v):
     return isinstance(v, (list, tuple, set, frozenset)) and all(isinstance(n, str) for n in v)
 
 
+def _num_rows(X):
+    if hasattr(X, "shape") and len(X.shape):
+        return int(X.shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        return int(np.asarray(X).shape[0])
+
+
 _AUTO_GENERATIONS = 10  # generations when the budget is not given
 
 
@@ -272,7 +281,7 @@ class PopulationSearchCV(BaseSearch):
                 "in 'scoring', 'refit' must be the name of that metric. "
                 f"Got refit={self.refit!r}."
             )
-        self._n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        self._n_samples = _num_rows(X)
         resource = self._resolve_resource(self.estimator)
         self._resolved = (resource, *self._mutable(space, resource))
         return space

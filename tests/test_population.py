@@ -7,12 +7,14 @@ import copy
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktune import Categorical, Integer, PopulationSearchCV, Real, SearchSpace
+from sktune._compat import SKLEARN_VERSION
 from sktune.resources import Epochs
 from sktune.schedulers.base import TrialResult
 from sktune.schedulers.pbt import PBTScheduler
@@ -412,3 +414,28 @@ def test_perturb_moves_zero_and_clips_to_the_range():
     moved = [space.perturb(params, rng, names={"units", "act"}, resample_probability=0.0)
              for _ in range(30)]
     assert {m["units"] for m in moved} == {3} and {m["act"] for m in moved} == {"tanh"}
+
+
+def _checked_searches():
+    common = dict(population_size=2, max_resources=2, perturbation_interval=1, cv=2,
+                  random_state=0, error_score="raise")
+    return [  # population based training (partial_fit) and the evolutionary mode (refits)
+        PopulationSearchCV(SGDClassifier(random_state=0), {"alpha": Real(1e-5, 1e-2, log=True)},
+                           **common),
+        PopulationSearchCV(LogisticRegression(), {"C": Real(0.1, 10.0, log=True)}, **common),
+    ]
+
+
+_EXPECTED = {  # as for scikit-learn's own searches
+    "check_supervised_y_2d": "DataConversionWarning not caught (as for sklearn's searches)",
+    "check_requires_y_none": "Doesn't fail gracefully (as for sklearn's searches)",
+}
+if SKLEARN_VERSION >= (1, 6):
+    _checks = parametrize_with_checks(_checked_searches(), expected_failed_checks=lambda e: _EXPECTED)
+else:
+    _checks = parametrize_with_checks(_checked_searches())
+
+
+@_checks
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
