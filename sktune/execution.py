@@ -35,6 +35,7 @@ import os
 import re
 import tempfile
 import time
+import traceback
 import warnings
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
@@ -156,6 +157,12 @@ def _worker_died_text(exc):
         f"WorkerDiedError: the worker process running this job died{_exit_code(exc)}: killed, "
         "crashed or out of memory. It died again when run alone, so this job caused it."
     )
+
+
+def _is_pool_death(exc):
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    return isinstance(exc, BrokenProcessPool)
 
 
 def _warm_worker(data_ref):
@@ -487,11 +494,14 @@ class Executor:
             try:
                 self._collect(fut.result())
             except Exception as exc:
-                if self.kind == "loky":
+                if self.kind == "loky" and _is_pool_death(exc):
                     broken = True
                     self._broken_job(job, exc)
-                else:  # dask: KilledWorker names the task that killed its workers
+                elif "KilledWorker" in type(exc).__name__:  # dask names the killing task
                     self._collect(self._failed(job, _worker_died_text(exc)))
+                else:  # e.g. a result that cannot be sent back
+                    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                    self._collect(self._failed(job, f"the job could not be run: {text}"))
         if broken:
             self._recover_loky()
         elif not done and self.timeout is not None:
