@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.linear_model import Ridge, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -422,7 +422,7 @@ def _checked_searches():
     return [  # population based training (partial_fit) and the evolutionary mode (refits)
         PopulationSearchCV(SGDClassifier(random_state=0), {"alpha": Real(1e-5, 1e-2, log=True)},
                            **common),
-        PopulationSearchCV(LogisticRegression(), {"C": Real(0.1, 10.0, log=True)}, **common),
+        PopulationSearchCV(Ridge(), {"alpha": Real(0.1, 10.0, log=True)}, **common),
     ]
 
 
