@@ -383,6 +383,12 @@ def main(argv=None):
     -------
     status : int
         The exit status.
+
+    Examples
+    --------
+    >>> from sktune.demo import main
+    >>> main(["--quick", "--out", "sktune-demo"])  # doctest: +SKIP
+    0
     """
     parser = argparse.ArgumentParser(
         prog="python -m sktune demo",

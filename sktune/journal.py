@@ -135,6 +135,18 @@ def read_journal(path):
         The events, in the order written (each has an ``"event"`` key).
     n_bytes : int
         Length of the complete lines (where a resumed run appends).
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> from sktune.journal import read_journal
+    >>> path = os.path.join(tempfile.mkdtemp(), "search.jsonl")
+    >>> with open(path, "w") as f:  # a crash left the last line half written
+    ...     print(json.dumps({"event": "start"}), file=f)
+    ...     _ = f.write('{"event": "res')
+    >>> events, n_bytes = read_journal(path)
+    >>> [e["event"] for e in events], n_bytes
+    (['start'], 19)
     """
     with open(path, "rb") as f:
         raw = f.read()

@@ -546,6 +546,13 @@ def set_params_in_place(estimator, params):
     -------
     estimator : estimator object
         The same estimator, updated.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune.resources import set_params_in_place
+    >>> set_params_in_place(SGDClassifier(alpha=1e-4), {"alpha": 1e-3}).alpha
+    0.001
     """
     current = estimator.get_params(deep=True)
     changed = {k: v for k, v in params.items() if k not in current or not _same(current[k], v)}
@@ -594,6 +601,17 @@ def make_resource(estimator, resource="auto") -> Resource:
     Returns
     -------
     resource : Resource
+        The adapter (``resource`` itself when it is already one).
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sktune.resources import make_resource
+    >>> make_resource(SGDClassifier()).describe()
+    'partial_fit passes (continues training)'
+    >>> type(make_resource(RandomForestClassifier())).__name__
+    'WarmStart'
     """
     if isinstance(resource, Resource):
         return resource

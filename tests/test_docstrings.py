@@ -19,8 +19,8 @@ MODULES = ["sktune", "sktune.callbacks", "sktune.plots", "sktune.progress", "skt
 # parameter, PR07 parameter without description, PR10 "name:type" missing a space,
 # RT01 no Returns section (functions returning something), YD01 no Yields section.
 CHECKS = {"GL08", "SS01", "PR01", "PR02", "PR07", "PR10", "RT01", "YD01"}
-# Public classes must also show a runnable Examples section (EX01).
-CLASS_CHECKS = CHECKS | {"EX01"}
+# Public classes and functions must also show a runnable Examples section (EX01).
+PUBLIC_CHECKS = CHECKS | {"EX01"}
 
 # The methods users call, checked like the classes (Parameters documented...).
 METHOD_NAMES = {"fit", "predict", "predict_proba", "predict_log_proba", "decision_function",
@@ -73,8 +73,7 @@ def test_public_api_is_found():
 
 @pytest.mark.parametrize("path", sorted(PUBLIC))
 def test_public_docstring(path):
-    obj = PUBLIC[path]
-    errors = _errors(path, CLASS_CHECKS if inspect.isclass(obj) else CHECKS)
+    errors = _errors(path, PUBLIC_CHECKS)
     assert not errors, f"{path}:\n" + "\n".join(errors)
 
 
