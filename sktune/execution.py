@@ -581,7 +581,39 @@ class Executor:
                 RuntimeWarning, stacklevel=4,
             )
         elif self.kind == "dask":
+            self._expire_dask(late)
+
+    def _expire_dask(self, late):
+        """A Dask task cannot be stopped from outside: restart the workers running the late
+        ones (their other jobs are run again), so no later job waits behind a hung one."""
+        client = self._pool
+        keys = {f.key for f in late}
+        try:
+            hosts = [w for w, ks in client.processing().items() if keys & set(ks)]
+        except Exception:
+            hosts = []
+        innocents = [job for job, _, _ in self._running.values()]
+        futures = list(late) + list(self._running)
+        for _, slot, _ in self._running.values():
+            self._free.append(slot)
+        self._running.clear()
+        try:
+            client.cancel(futures)
+        except Exception:
+            pass
+        restarted = False
+        if hosts:
             try:
-                self._pool.cancel(late)
+                client.restart_workers(hosts)
+                restarted = True
+                self.n_restarts += 1
+                self._data_ref = client.scatter(self.data, broadcast=True, hash=False)
             except Exception:
-                pass
+                restarted = False
+        if not restarted:
+            warnings.warn(
+                "A job ran past trial_timeout and its Dask worker could not be restarted; the "
+                "task runs on in the background and keeps its worker busy.",
+                RuntimeWarning, stacklevel=5,
+            )
+        self._queue.extendleft(reversed(innocents))

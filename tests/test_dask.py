@@ -79,3 +79,16 @@ def test_failures_on_the_cluster_are_recorded_per_trial(client, data):
         search = ListSearch(Fragile(), {"action": ["ok", "raise"], "alpha": (0.1, 10.0)}, items,
                             cv=2, n_jobs=-1, refit=False).fit(X, y)
     assert search.cv_results_["status"].tolist() == ["ok", "failed", "ok"]
+
+
+def test_a_hanging_job_on_the_cluster_is_failed_and_its_worker_restarted(client, data):
+    X, y = data
+    items = [{"action": a, "alpha": 1.0 + i} for i, a in enumerate(["ok", "hang", "ok"])]
+    with joblib.parallel_config(backend="dask"), pytest.warns(UserWarning, match="1 of the 3"):
+        search = ListSearch(Fragile(sleep=120), {"action": ["ok", "hang"], "alpha": (0.1, 10.0)},
+                            items, cv=2, n_jobs=-1, trial_timeout=1.5, refit=False).fit(X, y)
+    res = search.cv_results_
+    # the trial after the hanging one did not wait behind it (no innocent trial blamed)
+    assert res["status"].tolist() == ["ok", "failed", "ok"]
+    assert "TimeoutError" in res["error"][1]
+    assert search.n_worker_restarts_ >= 1
