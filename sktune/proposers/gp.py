@@ -77,17 +77,25 @@ def acquisition(kind, mu, sigma, best, *, xi=0.01, kappa=1.96, grad=False):
         value = _log_h(z) + np.log(sigma)
         if not grad:
             return value
-        # d log h / dz = Phi / h = r / (1 + z r) with r = Phi / phi
-        r = _SQRT_HALF_PI * erfcx(-z / math.sqrt(2))
-        den = np.maximum(1 + z * r, 1e-300)
-        d_mu = r / den / sigma
-        d_sigma = 1 / den / sigma  # (1 - z Phi/h) / sigma = (phi/h) / sigma
-        return value, d_mu, d_sigma
+        # d log EI / d mu = (Phi / h) / sigma, d log EI / d sigma = (phi / h) / sigma;
+        # in the lower tail through r = Phi / phi: Phi / h = r / (1 + z r), phi / h = 1 / (1 + z r)
+        phi_h = np.empty_like(z)
+        Phi_h = np.empty_like(z)
+        hi = z > -1
+        zh = z[hi]
+        pdf = np.exp(-0.5 * zh**2 - _LOG_SQRT_2PI)
+        cdf = ndtr(zh)
+        h = zh * cdf + pdf
+        phi_h[hi], Phi_h[hi] = pdf / h, cdf / h
+        r = _SQRT_HALF_PI * erfcx(-z[~hi] / math.sqrt(2))
+        den = np.maximum(1 + z[~hi] * r, 1e-300)
+        phi_h[~hi], Phi_h[~hi] = 1 / den, r / den
+        return value, Phi_h / sigma, phi_h / sigma
     if kind == "PI":
         value = log_ndtr(z)
         if not grad:
             return value
-        inv_mills = 1 / (_SQRT_HALF_PI * erfcx(-z / math.sqrt(2)))  # phi / Phi
+        inv_mills = np.exp(-0.5 * z**2 - _LOG_SQRT_2PI - log_ndtr(z))  # phi / Phi
         return value, inv_mills / sigma, -inv_mills * z / sigma
     if kind == "LCB":  # skopt's name: the confidence bound, here on a maximised score
         value = mu + kappa * sigma
@@ -542,7 +550,7 @@ class GPProposer(Proposer):
         # points near the incumbents: a few coordinates moved a little, categories sometimes
         top = Z_obs[np.argsort(-y_obs)[:5]]
         near = np.repeat(top, max(self.n_candidates // 10, 1), axis=0)
-        scale = rng.choice([0.01, 0.05, 0.2], size=(len(near), 1))
+        scale = rng.choice([0.002, 0.01, 0.05, 0.2], size=(len(near), 1))
         mask = rng.random(near.shape) < max(0.3, 1.5 / enc.n_features)
         near = near + mask * rng.normal(size=near.shape) * scale
         for kind, j, dim, _ in enc.columns:
