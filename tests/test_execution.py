@@ -117,6 +117,12 @@ def test_skorch_nets_on_two_cpu_devices():
     search.fit(X.astype(np.float32), y.astype(np.int64))
     assert search.cv_results_["device"].tolist() == ["cpu"] * 4
     assert search.best_estimator_.device == "cpu"
+    # torch is seeded per (trial, fold): the same nets train the same way in this process
+    inline = BayesSearchCV(net, {"lr": Real(1e-3, 1e-1, log=True)}, n_iter=4, n_initial_points=4,
+                           n_points=2, cv=2, n_jobs=1, random_state=0, refit=False)
+    inline.fit(X.astype(np.float32), y.astype(np.int64))
+    np.testing.assert_allclose(inline.cv_results_["mean_test_score"],
+                               search.cv_results_["mean_test_score"], rtol=1e-6)
 
 
 def test_a_job_gets_back_the_device_it_prefers():
