@@ -18,6 +18,7 @@ from sklearn.base import clone
 
 from ._compat import index_rows, safe_split
 from ._scoring import compute_scores
+from .resources import set_params_in_place
 
 
 @dataclass
@@ -163,7 +164,10 @@ def run_job(job: Job, data: Data | DataFile) -> JobResult:
         if est is None:
             est = clone(data.estimator)
             _seed_estimator(est, job.seed)
-        est.set_params(**(job.params if job.model is None else _changed(est, job.params)))
+        if job.model is None:
+            est.set_params(**job.params)
+        else:  # only what changed: re-setting skorch's module__* would rebuild the net
+            set_params_in_place(est, job.params)
         apply_device(est, job.device, data.device_param)
         X_train, y_train = safe_split(est, data.X, data.y, train)
         X_test, y_test = safe_split(est, data.X, data.y, test, train)
@@ -202,28 +206,6 @@ def _picklable(exc):
     except Exception:
         return None
     return exc
-
-
-def _changed(estimator, params):
-    """The ``params`` that differ from a continued model's current values.
-
-    Setting an unchanged ``module__*`` (or ``callbacks__*``) parameter on an
-    initialised skorch net would rebuild it and lose the trained weights.
-    """
-    current = estimator.get_params(deep=True)
-    out = {}
-    for key, value in params.items():
-        old = current.get(key, _MISSING)
-        try:
-            same = old is value or bool(old == value)
-        except Exception:  # arrays and other objects without a plain ==
-            same = False
-        if not same:
-            out[key] = value
-    return out
-
-
-_MISSING = object()
 
 
 def _n_samples(X):
