@@ -406,8 +406,9 @@ class GPProposer(Proposer):
     acq_func : {"EI", "PI", "LCB"}, default="EI"
         log expected improvement, log probability of improvement, or the upper
         confidence bound ``mean + kappa * std`` of the maximised score.
-    xi : float, default=0.01
-        Exploration margin of EI and PI, in units of the spread of the scores.
+    xi : float, default=0.0
+        Exploration margin of EI and PI, in units of the spread of the scores
+        (log EI needs none; a margin stops it from refining a good point finely).
     kappa : float, default=1.96
         Exploration weight of LCB.
     n_candidates : int, default=1000
