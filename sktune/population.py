@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
 from ._base import BaseSearch
 from ._validation import BOOL, Check, Interval, Options
+from .proposers.base import SpaceExhaustedWarning
 from .proposers.random import RandomProposer
 from .resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
 from .resources import set_params_in_place as _set_changed
@@ -373,7 +375,9 @@ class PopulationSearchCV(BaseSearch):
         resource, mutable, continues = self._resolved
         maximum, interval, budgeted = self._budget(resource)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
-        initial = RandomProposer(space, random_state=rng).ask(self.population_size)
+        with warnings.catch_warnings():  # members may share a configuration (small spaces)
+            warnings.simplefilter("ignore", SpaceExhaustedWarning)
+            initial = RandomProposer(space, random_state=rng).ask(self.population_size)
         return PBTScheduler(
             space, initial, max_resources=maximum, perturbation_interval=interval,
             mutable=mutable, quantile_fraction=self.quantile_fraction,

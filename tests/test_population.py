@@ -439,3 +439,23 @@ else:
 @_checks
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_a_diverged_member_exploits_a_healthy_one():
+    search = PopulationSearchCV(
+        make_net(max_epochs=3), {"lr": Categorical([0.01, 0.05, np.inf])}, population_size=4,
+        max_resources=3, perturbation_interval=1, cv=2, random_state=0, resample_probability=0.0,
+    )
+    with pytest.warns(UserWarning, match="trials failed") as record:
+        search.fit(X, y)
+    assert not [w for w in record if "search space" in str(w.message)]  # duplicates are fine
+    res = search.cv_results_
+    failed = np.flatnonzero(res["status"] == "failed")
+    assert len(failed) and "diverged" in res["error"][failed[0]]
+    for i in failed:
+        later = np.flatnonzero((res["member_id"] == res["member_id"][i]) & (res["trial_id"] >
+                                                                           res["trial_id"][i]))
+        if len(later):  # its next step starts from a copy: there is nothing of its own to continue
+            assert res["parent_id"][later[0]] >= 0
+    assert np.isfinite(search.best_score_) and np.isfinite(search.best_params_["lr"])
+    assert res["status"][search.best_index_] == "ok"
