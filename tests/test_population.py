@@ -459,3 +459,23 @@ def test_a_diverged_member_exploits_a_healthy_one():
             assert res["parent_id"][later[0]] >= 0
     assert np.isfinite(search.best_score_) and np.isfinite(search.best_params_["lr"])
     assert res["status"][search.best_index_] == "ok"
+
+
+def test_asynchronous_failed_member_waits_for_a_source():
+    space = SearchSpace({"lr": Real(0.01, 1.0, log=True)})
+    sched = PBTScheduler(space, [{"lr": 0.1}, {"lr": 0.2}, {"lr": 0.3}], max_resources=4,
+                         perturbation_interval=2, mutable=["lr"], synchronous=False,
+                         quantile_fraction=0.5, random_state=0)
+    first = sched.next_work(2)  # two workers: members 0 and 1 start
+    assert [w.info["member_id"] for w in first] == [0, 1]
+    failed = _result(first[0], np.nan)
+    failed.errors = ["boom"]
+    sched.on_result(failed)
+    assert [w.info["member_id"] for w in sched.next_work(1)] == [2]  # 0 waits: nothing to copy
+    assert sched.next_work(1) == [] and not sched.members[0].dead
+    sched.on_result(_result(first[1], 0.9))
+    (work,) = sched.next_work(1)  # member 0 now copies member 1 (which keeps its models)
+    assert work.info == {"member_id": 0, "parent_id": 1, "step": 1, "n_resources": 4,
+                         "mode": "pbt"}
+    assert work.source == first[1].trial_id and work.start == 2
+    assert sched.keep_models(first[1].trial_id)

@@ -138,10 +138,10 @@ class PBTScheduler(Scheduler):
             # number of workers (and every member has a score to be ranked by)
             ready = sorted((m for m in self.members if self._can_step(m)),
                            key=lambda m: (m.position, m.n_steps, m.member_id))
-            ready = ready[: max(0, int(n_free))]
-            decisions = []
-            for m in ready:  # each decision sees the ones before it
-                decisions += self._decide([m])
+            works = []
+            for m in ready[: max(0, int(n_free))]:  # each decision sees the ones before it
+                works += [self._issue(mm, src) for mm, src in self._decide([m])]
+            return works
         return [self._issue(m, src) for m, src in decisions if not m.dead]
 
     def on_result(self, result: TrialResult):
@@ -228,6 +228,8 @@ class PBTScheduler(Scheduler):
             if wants and sources:
                 out.append((m, sources[int(self.rng.integers(len(sources)))]))
             elif m.failed:
+                if not self.synchronous and self._n_pending:
+                    continue  # asynchronous: a member still training may become a source
                 m.dead = True  # nothing to continue from and no one to copy
             else:
                 out.append((m, None))
