@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from sktune import BayesSearchCV, HyperbandSearchCV, Real, _compat
@@ -23,10 +25,15 @@ needs_callbacks = pytest.mark.skipif(
 )
 
 
-def _bayes(estimator=None, n_iter=4, **kwargs):
+def _bayes(estimator=None, n_iter=4, param="C", **kwargs):
     return BayesSearchCV(SVC() if estimator is None else estimator,
-                         {"C": Real(1e-2, 1e2, log=True)}, n_iter=n_iter, n_initial_points=2,
+                         {param: Real(1e-2, 1e2, log=True)}, n_iter=n_iter, n_initial_points=2,
                          cv=2, random_state=0, **kwargs)
+
+
+def _pipeline():
+    """A Pipeline: it supports scikit-learn callbacks (nested progress bars)."""
+    return make_pipeline(StandardScaler(), SVC())
 
 
 # -- the tqdm progress bar --------------------------------------------------------------------
@@ -124,11 +131,12 @@ def test_hooks_follow_gridsearchcv_task_tree():
 
 
 @needs_callbacks
+@pytest.mark.filterwarnings("ignore:The estimator SVC does not support callbacks")
 def test_refit_propagates_auto_propagated_callbacks():
     rec = PropagatedRecorder()
-    _bayes(LogisticRegression(max_iter=300), n_iter=2).set_callbacks(rec).fit(X, y)
-    # LogisticRegression supports callbacks: its own fit is seen, merged into the refit task
-    assert any(e[0] == "begin" and e[2] == "LogisticRegression" for e in rec.events)
+    _bayes(_pipeline(), n_iter=2, param="svc__C").set_callbacks(rec).fit(X, y)
+    # Pipeline supports callbacks: its own fit is seen, merged into the refit task
+    assert any(e[0] == "begin" and e[2] == "Pipeline" for e in rec.events)
     assert rec.events.count(("setup", "BayesSearchCV")) == 1
 
 
@@ -156,11 +164,11 @@ def test_sklearn_progressbar_on_sktune_search(capsys):
     pytest.importorskip("rich")
     from sklearn.callback import ProgressBar
 
-    search = _bayes(LogisticRegression(max_iter=300), n_iter=3, n_jobs=2)
+    search = _bayes(_pipeline(), n_iter=3, param="svc__C", n_jobs=2)
     search.set_callbacks(ProgressBar()).fit(X, y)
     out = capsys.readouterr().out
     assert "BayesSearchCV - fit" in out and "BayesSearchCV - search" in out
     # the refit's estimator supports callbacks: its bar is nested under the refit task
-    assert "refit-with-best-params | LogisticRegression - fit" in out
+    assert "refit-with-best-params | Pipeline - fit" in out
     assert "100%" in out and not re.search(r"\b[0-9]{1,2}%", out)
     assert np.isfinite(search.best_score_)
