@@ -172,11 +172,14 @@ def test_auto_devices_without_cuda_mean_the_cpu():
 @cuda
 @needs_cuda
 def test_auto_devices_do_not_initialise_cuda_in_this_process():
-    import torch
+    import subprocess
+    import sys
 
-    slots = resolve_devices("auto", 2)
-    assert slots[:2] == ["cuda:0", "cuda:0"]
-    assert not torch.cuda.is_initialized()
+    code = ("import torch; from sktune.execution import resolve_devices; "
+            "s = resolve_devices('auto', 2); "
+            "print(s[:2] == ['cuda:0', 'cuda:0'], torch.cuda.is_initialized())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
 
 
 @cuda
