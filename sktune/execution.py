@@ -57,14 +57,15 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
 def cuda_device_count():
     """Number of visible CUDA devices, without initialising CUDA in this process.
 
-    Asks NVML through ``torch.cuda.device_count`` (which does not create a CUDA
-    context, so forking afterwards stays safe); 0 without torch or CUDA.
+    ``torch.cuda.device_count`` asks NVML first, without initialising the CUDA
+    driver in this process (``torch.cuda.is_available`` would), so workers forked
+    later stay safe; 0 without torch or a CUDA build.
     """
     try:
         import torch
     except ImportError:
         return 0
-    if not torch.cuda.is_available():
+    if not torch.backends.cuda.is_built():
         return 0
     return int(torch.cuda.device_count())
 
