@@ -25,7 +25,7 @@ libraries), so the n_jobs ratio measures parallel jobs, not BLAS threads.
 
 Usage::
 
-    python benchmarks/parallel.py              # CPU tables (about 2 min on 2 cores)
+    python benchmarks/parallel.py              # CPU tables (about 5 min on 2 idle cores)
     python benchmarks/parallel.py --quick      # smoke run
     python benchmarks/parallel.py --gpu        # also the GPU table
     python benchmarks/parallel.py --gpu --no-cpu
@@ -160,17 +160,21 @@ def cpu_tables(quick, repeats=1):
         print(f"{lib:<14}{run:<32}{wall:>9.2f}{per:>10.3f}  {extra}", flush=True)
 
     results = {}
-    for name, fn, n_jobs in [("sktune", sk, 1), ("GridSearchCV", gs, 1), ("sktune", sk, 2),
-                             ("GridSearchCV", gs, 2)]:
-        fn(n_jobs) if n_jobs > 1 else None  # warm the worker pool
-        runs = [timed(lambda fn=fn, n_jobs=n_jobs: fn(n_jobs)) for _ in range(repeats)]
-        wall, search = min(runs, key=lambda r: r[0])
-        results[(name, n_jobs)] = (wall, search)
-        extra = ""
-        if name == "sktune":
-            util = search.busy_time_ / (search.search_time_ * search.n_workers_)
-            extra = f"utilisation {util:.0%}"
-        show(name, f"n_jobs={n_jobs}", wall, wall / n, extra)
+    for n_jobs in (1, 2):
+        if n_jobs > 1:  # warm both libraries' worker pools
+            sk(n_jobs), gs(n_jobs)
+        runs = {"sktune": [], "GridSearchCV": []}
+        for _ in range(repeats):  # alternate, so that a change of machine load hits both
+            runs["sktune"].append(timed(lambda n_jobs=n_jobs: sk(n_jobs)))
+            runs["GridSearchCV"].append(timed(lambda n_jobs=n_jobs: gs(n_jobs)))
+        for name, timings in runs.items():
+            wall, search = min(timings, key=lambda r: r[0])
+            results[(name, n_jobs)] = (wall, search)
+            extra = f"min of {repeats}: " + ", ".join(f"{t:.1f}" for t, _ in timings)
+            if name == "sktune":
+                util = search.busy_time_ / (search.search_time_ * search.n_workers_)
+                extra += f"; utilisation {util:.0%}"
+            show(name, f"n_jobs={n_jobs}", wall, wall / n, extra)
 
     try:
         from distributed import Client, LocalCluster
@@ -244,7 +248,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller, faster run")
     parser.add_argument("--gpu", action="store_true", help="also the one-GPU sharing table")
     parser.add_argument("--no-cpu", action="store_true", help="skip the CPU tables")
-    parser.add_argument("--repeats", type=int, default=1, help="timed runs per row (min kept)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (min kept)")
     args = parser.parse_args(argv)
     if not args.no_cpu:
         cpu_tables(args.quick, args.repeats)
