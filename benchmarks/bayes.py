@@ -335,7 +335,7 @@ def timing_table(sizes, unavailable, quick):
         row.append(f"{time_sktune(fn, n, 3 if quick else 10, sklearn=True):.1f}")
         row.append("n/a" if "optuna" in unavailable else
                    f"{time_optuna(fn, n, 1 if quick else 3):.1f}")
-        if "skopt" in unavailable or (quick and n > 100):
+        if "skopt" in unavailable or (quick and n > 50):
             row.append("n/a")
         else:
             row.append(f"{time_skopt(fn, n, 1 if n >= 200 else 2):.1f}")
@@ -451,11 +451,11 @@ def main(argv=None):
         regret_tables(methods, functions, list(seeds), checkpoints, args.n_jobs, unavailable,
                       cache=args.peer_cache)
     if "timing" in parts:
-        sizes = [10, 50, 100] if args.quick else [10, 50, 100, 200, 400]
+        sizes = [10, 50, 200] if args.quick else [10, 50, 100, 200, 400]
         timing_table(sizes, unavailable, args.quick)
     if "real" in parts:
         seeds = range(1 if args.quick else (args.seeds or 3))
-        real_table(list(seeds), 12 if args.quick else 30, args.n_jobs, unavailable)
+        real_table(list(seeds), 10 if args.quick else 30, args.n_jobs, unavailable)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
