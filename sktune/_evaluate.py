@@ -23,7 +23,7 @@ from .resources import set_params_in_place
 
 @dataclass
 class Data:
-    """What every job of one ``fit`` shares (sent once per job, memmapped by joblib)."""
+    """What every job of one ``fit`` shares (sent once per worker, see :class:`DataFile`)."""
 
     estimator: Any
     X: Any
@@ -35,7 +35,6 @@ class Data:
     resource: Any
     device_param: str | None
     classes: Any = None
-    n_threads: int | None = None
 
 
 @dataclass
