@@ -38,7 +38,7 @@ class BayesSearchCV(BaseSearch):
     acq_func : {"EI", "PI", "LCB"}, default="EI"
         Acquisition: log expected improvement, probability of improvement, or a
         confidence bound (``mean + kappa * std`` on the maximised score).
-    xi : float, default=0.01
+    xi : float, default=0.0
         Exploration margin of EI and PI, relative to the spread of the scores.
     kappa : float, default=1.96
         Exploration weight of LCB.
@@ -164,7 +164,7 @@ class BayesSearchCV(BaseSearch):
 
     def __init__(
         self, estimator, search_spaces, *, n_iter=50, n_initial_points=10, acq_func="EI",
-        xi=0.01, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
+        xi=0.0, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
         trial_timeout=None,
