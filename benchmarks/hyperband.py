@@ -22,7 +22,8 @@ Methods, side by side:
   ``sktune sync``;
 - ``optuna ASHA`` / ``optuna hyperband``: Optuna's ``SuccessiveHalvingPruner`` /
   ``HyperbandPruner`` with its default TPE sampler, the objective training the 3
-  fold models one epoch at a time and reporting their mean score.
+  fold models one epoch at a time and reporting their mean score; as many trials
+  as synchronous Hyperband has results (69 for R=27, 22 for R=9).
 
 Columns: best mean CV score at the full budget, accuracy of the refitted best
 configuration on a held-out test set, epochs trained during the search (all folds
@@ -380,7 +381,16 @@ def report(task_name, results):
 
 def _run_isolated(name, quick, method, n_jobs, seed, n_random):
     task = make_task(name, quick, seed)
-    return run_method(task, method, n_jobs, seed, n_random)
+    try:
+        return run_method(task, method, n_jobs, seed, n_random)
+    finally:
+        # a reusable loky pool left idle keeps this process from exiting until its workers
+        # time out (minutes): stop the workers now
+        from joblib.externals.loky import reusable_executor
+
+        pool = getattr(reusable_executor, "_executor", None)
+        if pool is not None:
+            pool.shutdown(wait=True, kill_workers=True)
 
 
 def main(argv=None):
