@@ -413,8 +413,8 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         self.scorer_ = scorers if multimetric else next(iter(scorers.values()))
         for key, value in scheduler.state().items():
             setattr(self, key, value)
-        if self.refit is False:
-            return
+        if self.refit is False and multimetric:
+            return  # as scikit-learn: with one metric, best_* exist even without refit
         eligible = np.array([scheduler.is_best_candidate(r) for r in rows])
         if callable(self.refit):
             index = self.refit(self.cv_results_)

@@ -128,6 +128,11 @@ def test_callable_scoring_returning_a_dict():
 def test_refit_false_and_callable_refit():
     search = small_search(refit=False).fit(X_iris, y_iris)
     assert not hasattr(search, "best_estimator_")
+    # as GridSearchCV: with a single metric the best candidate is still reported
+    assert search.best_score_ == search.cv_results_["mean_test_score"].max()
+    assert search.best_params_ == search.cv_results_["params"][search.best_index_]
+    multi = small_search(refit=False, scoring=["accuracy", "f1_macro"]).fit(X_iris, y_iris)
+    assert not hasattr(multi, "best_params_")
     with pytest.raises(AttributeError, match="refit=False"):
         search.predict(X_iris)
 
