@@ -92,3 +92,34 @@ def test_a_hanging_job_on_the_cluster_is_failed_and_its_worker_restarted(client,
     assert res["status"].tolist() == ["ok", "failed", "ok"]
     assert "TimeoutError" in res["error"][1]
     assert search.n_worker_restarts_ >= 1
+
+
+def _continuing_searches():
+    from sklearn.linear_model import SGDRegressor
+
+    from sktune import HyperbandSearchCV, PopulationSearchCV
+
+    sgd = SGDRegressor(random_state=0)
+    space = {"alpha": Real(1e-5, 1e-1, log=True), "eta0": Real(1e-3, 1e-1, log=True)}
+    return {
+        "hyperband": lambda **kw: HyperbandSearchCV(
+            sgd, space, resource="partial_fit", max_resources=9, factor=3, cv=3,
+            random_state=0, **kw),
+        "pbt": lambda **kw: PopulationSearchCV(
+            sgd, space, mutable_params=["eta0", "alpha"], population_size=4, max_resources=6,
+            perturbation_interval=2, cv=3, random_state=0, **kw),
+    }
+
+
+@pytest.mark.parametrize("name", ["hyperband", "pbt"])
+def test_continuing_searches_on_a_local_cluster_match_local(client, data, name):
+    """Rungs and PBT steps continue fold models that travel to and from the workers."""
+    X, y = data
+    make = _continuing_searches()[name]
+    local = make(n_jobs=1).fit(X, y)
+    with joblib.parallel_config(backend="dask"):
+        remote = make(n_jobs=-1).fit(X, y)
+    assert len(local.cv_results_["params"]) > 4
+    assert same_results(local, remote)
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(remote.predict(X[:5]), local.predict(X[:5]))
