@@ -335,8 +335,7 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
             if bar is not None:
                 bar.close()
         self.search_time_ = time.perf_counter() - started
-        self._models = models
-        return rows
+        return rows  # fold models are dropped with the loop: the fitted search stays small
 
     def _trial_result(self, work, folds, n_splits):
         ordered = [folds[k] for k in range(n_splits)]

@@ -393,7 +393,6 @@ class PopulationSearchCV(BaseSearch):
         if hasattr(self, "best_index_"):
             trial_id = int(self.cv_results_["trial_id"][self.best_index_])
             self.best_schedule_ = scheduler.schedule(trial_id)
-        self._models = {}  # fold models of members stopped early: refit does not need them
 
     def _refit_best(self, estimator, X, y, fit_params):
         resource = self.resource_
