@@ -35,6 +35,7 @@ class Data:
     resource: Any
     device_param: str | None
     classes: Any = None
+    pack_models: bool = True  # fold models cross process boundaries as PackedModel
 
 
 @dataclass
@@ -95,6 +96,25 @@ def _resolve_data(data):
     return _DATA_CACHE[key]
 
 
+def _expose_main_classes(estimator):
+    """Name the user's ``__main__`` classes in this worker's ``__main__`` too.
+
+    Classes from a script or notebook reach a worker by value (cloudpickle); plain
+    pickle, which skorch uses through ``torch.save``, then cannot send a fitted
+    model back. Registered under their own name, they pickle by reference, and the
+    parent resolves them to its own classes.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        return
+    for obj in [estimator, *estimator.get_params(deep=True).values()]:
+        cls = obj if isinstance(obj, type) else type(obj)
+        name = getattr(cls, "__qualname__", "")
+        if getattr(cls, "__module__", None) == "__main__" and "<" not in name:
+            if getattr(main, name, None) is None:
+                setattr(main, name, cls)
+
+
 def _cap_worker_threads(n):
     """Cap BLAS/OpenMP/torch threads in this worker process (once per library)."""
     if n is None:
@@ -149,6 +169,36 @@ def _check_finite_training(estimator):
         raise DivergedError("training diverged: the train loss is not finite")
 
 
+class PackedModel:
+    """A fold model kept as cloudpickle bytes between training steps.
+
+    It travels between processes even when its classes live in a script's
+    ``__main__`` or a notebook (plain pickle cannot send those back from a
+    worker), and a copy for PBT's exploit shares the same immutable bytes.
+    """
+
+    __slots__ = ("blob",)
+
+    def __init__(self, estimator):
+        self.blob = _cloudpickle().dumps(estimator, protocol=5)
+
+    def unpack(self):
+        import pickle
+
+        return pickle.loads(self.blob)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _cloudpickle():
+    try:
+        import cloudpickle
+    except ImportError:
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
 def run_job(job: Job, data: Data | DataFile) -> JobResult:
     """Fit-and-score one fold; never raises (errors are returned as text)."""
     started = time.perf_counter()
@@ -159,7 +209,9 @@ def run_job(job: Job, data: Data | DataFile) -> JobResult:
             sys.modules["torch"].manual_seed(job.seed)
         train, test = data.splits[job.fold]
         result.n_test = len(test)
-        est = job.model
+        if job.return_model:
+            _expose_main_classes(data.estimator)
+        est = job.model.unpack() if isinstance(job.model, PackedModel) else job.model
         if est is None:
             est = clone(data.estimator)
             _seed_estimator(est, job.seed)
@@ -187,7 +239,7 @@ def run_job(job: Job, data: Data | DataFile) -> JobResult:
         if bad:
             raise DivergedError(f"non-finite test score for {bad}")
         if job.return_model:
-            result.model = est
+            result.model = PackedModel(est) if data.pack_models else est
     except Exception as exc:  # a failing trial never kills the search
         result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         result.test_scores, result.train_scores = {}, {}

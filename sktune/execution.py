@@ -220,6 +220,7 @@ class Executor:
             self.slots = [None] * self.capacity
         if self.capacity == 1 and self.kind not in ("dask", "other"):
             self.kind = "loky" if timeout is not None else "inline"
+        data.pack_models = self.kind not in ("inline", "threading")  # same process: as is
         self.n_threads = None
         if self.kind in ("loky", "threading"):
             self.n_threads = max(1, joblib.cpu_count() // self.capacity)
