@@ -55,7 +55,7 @@ worker processes and importing torch in them counts against none of them.
 
 Usage::
 
-    python benchmarks/hyperband.py                # full run: 3 seeds, ~20 min on 2 cores
+    python benchmarks/hyperband.py                # full run: 3 seeds, ~24 min on 2 cores
     python benchmarks/hyperband.py --quick        # smoke run: 1 seed, R=9, ~2 min
     python benchmarks/hyperband.py --only sgd --seeds 5 --first-seed 10
 
