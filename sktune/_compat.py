@@ -1,4 +1,4 @@
-"""The one place that may touch private scikit-learn API or version differences."""
+"""The one place that may touch private scikit-learn or joblib API, or version differences."""
 
 from __future__ import annotations
 
@@ -214,3 +214,43 @@ def start_callback_hooks(search, X, y, *, n_tasks, refit):
 def callback_hooks(search):
     """The hooks of the fit in progress (a no-op outside ``fit``)."""
     return search.__dict__.get("_callback_hooks", NO_HOOKS)
+
+
+class JoblibLokyPool:
+    """joblib's reusable loky executor, obtained exactly as ``joblib.Parallel`` gets it.
+
+    joblib restarts its worker pool whenever it is asked for with other
+    arguments (thread caps, memmapping options...). Entering a ``Parallel``
+    context configures the pool with joblib's own arguments, so the warm
+    workers are shared with ``GridSearchCV`` and any other joblib code, and
+    neither restarts the other's pool. ``close`` leaves the workers running.
+    """
+
+    def __init__(self, n_jobs):
+        import joblib
+
+        self._parallel = joblib.Parallel(n_jobs=n_jobs, backend="loky")
+        self._parallel.__enter__()
+        self.executor = getattr(self._parallel._backend, "_workers", None)
+        if self.executor is None:  # another joblib: ask for the pool directly
+            self._parallel.__exit__(None, None, None)
+            self._parallel = None
+            self.executor = _memmapping_executor(n_jobs)
+
+    def close(self):
+        if self._parallel is not None:
+            self._parallel.__exit__(None, None, None)
+            self._parallel = None
+
+
+def _memmapping_executor(n_jobs):
+    import os
+
+    import joblib
+    from joblib.executor import get_memmapping_executor
+
+    n_threads = str(max(1, joblib.cpu_count() // n_jobs))
+    env = {var: os.environ.get(var, n_threads) for var in (
+        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
+    return get_memmapping_executor(n_jobs, timeout=300, env=env)

@@ -44,14 +44,13 @@ from concurrent.futures import wait as futures_wait
 import joblib
 from joblib import Parallel, delayed
 
+from ._compat import JoblibLokyPool
 from ._evaluate import Data, DataFile, Job, JobResult, run_job
 
 __all__ = ["Executor", "resolve_devices", "cuda_device_count", "check_devices"]
 
 _DEVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*(:[0-9]+)?$")
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 def cuda_device_count():
@@ -231,6 +230,7 @@ class Executor:
         self._running = {}  # future -> (job, slot, start time)
         self._done: deque[JobResult] = deque()
         self._pool = None
+        self._joblib_pool = None
         self._data_ref = data
         self._data_file = None
         self._thread_limits = None
@@ -282,6 +282,9 @@ class Executor:
                 pass
         if self._thread_limits is not None:
             self._restore_local_threads()
+        if self._joblib_pool is not None:
+            self._joblib_pool.close()
+            self._joblib_pool = None
         self._running.clear()
         self._queue.clear()
         self._suspects.clear()
@@ -307,12 +310,12 @@ class Executor:
         self._data_ref = DataFile(path, os.path.getmtime(path), self.n_threads)
 
     def _loky_pool(self):
-        # joblib's own reusable pool, with the worker environment joblib gives it: warm
-        # workers are shared with GridSearchCV and other joblib code, and neither
-        # restarts the other's pool
-        from joblib.executor import get_memmapping_executor
-
-        return get_memmapping_executor(self.capacity, timeout=300, env=self._worker_env())
+        # joblib's own reusable pool, asked for as joblib asks: warm workers are shared
+        # with GridSearchCV and other joblib code, and neither restarts the other's pool
+        if self._joblib_pool is not None:
+            self._joblib_pool.close()
+        self._joblib_pool = JoblibLokyPool(self.capacity)
+        return self._joblib_pool.executor
 
     def _kill_pool(self):
         """Stop the pool's workers at once (they may be running abandoned jobs)."""
@@ -320,14 +323,6 @@ class Executor:
             self._pool.terminate(kill_workers=True)  # joblib's pool: also cleans its temp folder
         else:
             self._pool.shutdown(wait=False, kill_workers=True)
-
-    def _worker_env(self):
-        try:
-            from joblib._parallel_backends import LokyBackend  # what joblib itself sets
-
-            return LokyBackend()._prepare_worker_env(self.capacity)
-        except Exception:  # another joblib version: cap the usual variables
-            return {var: os.environ.get(var, str(self.n_threads)) for var in _THREAD_VARS}
 
     def _warm_up(self):
         """With a time limit, start the workers before timing jobs on them."""

@@ -59,6 +59,26 @@ def test_busy_time_measures_the_jobs(reg_data):
     assert (search.cv_results_["mean_fit_time"] >= 0.2).all()
 
 
+def _pid_after_nap():
+    import os
+    import time
+
+    time.sleep(0.3)
+    return os.getpid()
+
+
+def _joblib_worker_pids():
+    return set(joblib.Parallel(n_jobs=2)(joblib.delayed(_pid_after_nap)() for _ in range(4)))
+
+
+def test_searches_share_joblibs_warm_worker_pool(reg_data):
+    # GridSearchCV and sktune alternate without restarting each other's workers
+    X, y = reg_data
+    before = _joblib_worker_pids()
+    bayes(n_jobs=2).fit(X, y)
+    assert _joblib_worker_pids() == before
+
+
 def test_loky_workers_cap_their_threads(reg_data):
     X, y = reg_data
     search = bayes(n_jobs=2, scoring=_thread_scorer).fit(X, y)
