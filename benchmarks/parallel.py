@@ -182,13 +182,17 @@ def cpu_tables(quick, repeats=1):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                           dashboard_address=":0") as cluster, Client(cluster):
             with joblib.parallel_config(backend="dask"):
-                sk(-1)  # warm the workers
-                wall, search = timed(lambda: sk(-1))
-                results[("dask", 2)] = (wall, search)
-                show("sktune", "Dask LocalCluster, 2 workers", wall, wall / n)
-                gs(-1)
-                wall_g, _ = timed(lambda: gs(-1))
-                show("GridSearchCV", "Dask LocalCluster, 2 workers", wall_g, wall_g / n)
+                sk(-1), gs(-1)  # warm the workers
+                runs = {"sktune": [], "GridSearchCV": []}
+                for _ in range(repeats):
+                    runs["sktune"].append(timed(lambda: sk(-1)))
+                    runs["GridSearchCV"].append(timed(lambda: gs(-1)))
+                for name, timings in runs.items():
+                    wall, search = min(timings, key=lambda r: r[0])
+                    if name == "sktune":
+                        results[("dask", 2)] = (wall, search)
+                    extra = f"min of {repeats}: " + ", ".join(f"{t:.1f}" for t, _ in timings)
+                    show(name, "Dask LocalCluster, 2 workers", wall, wall / n, extra)
     except ImportError as exc:
         show("sktune", f"Dask n/a ({exc})", np.nan, np.nan)
     s1, s2 = results[("sktune", 1)][0], results[("sktune", 2)][0]
