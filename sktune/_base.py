@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
 from ._evaluate import Data, Job, apply_device
+from ._models import ModelStore, parse_size
 from ._scoring import build_scorers
 from ._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from .callbacks import SearchState
@@ -72,6 +73,18 @@ _COMMON_CONSTRAINTS = {
                             "a file path (str or os.PathLike)")],
     "trial_timeout": [NONE, Interval(float, 0, None, closed="neither")],
 }
+
+
+def _is_size(value):
+    try:
+        return isinstance(value, str) and parse_size(value) is not None
+    except ValueError:
+        return False
+
+
+# searches that keep fold models between training steps (Hyperband, PBT)
+MODEL_MEMORY_CONSTRAINT = [NONE, Interval(int, 0, None), Check(
+    _is_size, 'a size such as "500MB" or "2GB"')]
 
 
 class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator):
@@ -220,7 +233,7 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         rows, scores = [], []
         in_flight = {}  # trial_id -> (work, {fold: JobResult}, params key)
         ready = []  # complete trials waiting for the end of a synchronous round
-        models = {}  # trial_id -> list of fold models kept for continuation
+        models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         last_device = {}  # (trial_id, fold) -> device its last job ran on
         callbacks = _as_list(self.callbacks)
         hooks = _compat.callback_hooks(self)
@@ -234,7 +247,7 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
 
         def record(result):
             if result.models is not None and not result.failed:
-                models[result.trial_id] = result.models
+                models.put(result.trial_id, result.models)
             row = result_to_row(result, self.error_score)
             if journal is not None:
                 journal.result(row)
@@ -242,7 +255,7 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
             scores.append(result.score)
             scheduler.on_result(result)
             for tid in [t for t in models if not scheduler.keep_models(t)]:
-                del models[tid]
+                models.drop(tid)
             if np.isfinite(result.score) and not (result.score <= self.best_score_so_far_):
                 self.best_score_so_far_, best["params"] = result.score, result.params
             self._report(result, bar, len(rows))
@@ -330,6 +343,9 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
                 self.n_replayed_jobs_ = 0 if journal is None else journal.n_replayed
             finished = True
         finally:
+            if hasattr(self, "max_model_memory"):
+                self.n_models_spilled_ = models.n_spilled
+            models.close()
             if journal is not None:
                 journal.close(finished=finished, n_results=len(rows))
             if bar is not None:

@@ -182,6 +182,12 @@ class PackedModel:
     def __init__(self, estimator):
         self.blob = _cloudpickle().dumps(estimator, protocol=5)
 
+    @classmethod
+    def from_blob(cls, blob):
+        packed = cls.__new__(cls)
+        packed.blob = blob
+        return packed
+
     def unpack(self):
         import pickle
 

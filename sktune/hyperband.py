@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sklearn.base import is_classifier
 
-from ._base import BaseSearch
+from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 from ._validation import BOOL, NONE, Check, Interval, Options
 from .resources import (
     Epochs,
@@ -127,6 +127,12 @@ class HyperbandSearchCV(BaseSearch):
         search stopped trains its configurations from scratch to its budget.
     trial_timeout : float or None, default=None
         Seconds one job (one fold of one rung) may run before it is failed.
+    max_model_memory : int, str or None, default="2GB"
+        Memory for the fold models kept between training steps (bytes, or a
+        size such as ``"500MB"``). Past it, the models waiting longest are
+        written to a temporary folder and read back when their trial
+        continues; None keeps every model in memory. Models trained in this
+        process (``n_jobs=1``, threads) are always kept in memory.
 
     Attributes
     ----------
@@ -136,6 +142,8 @@ class HyperbandSearchCV(BaseSearch):
         ``n_resources`` (the budget the row was scored at) and ``bracket``.
     best_estimator_, best_score_, best_params_, best_index_ :
         The best result among those at the highest budget reached.
+    n_models_spilled_ : int
+        Fold models written to disk during the search (see ``max_model_memory``).
     resource_ : Resource
         The resource used; ``resource_.continues`` says whether rungs continue.
     n_resources_ : list of int
@@ -195,6 +203,7 @@ class HyperbandSearchCV(BaseSearch):
 
     _space_param = "param_distributions"
     _extra_constraints = {
+        "max_model_memory": MODEL_MEMORY_CONSTRAINT,
         "resource": [Check(lambda v: isinstance(v, (str, Resource)),
                            "a str or a Resource instance")],
         "min_resources": [Options("auto"), Interval(int, 1, None)],
@@ -212,6 +221,7 @@ class HyperbandSearchCV(BaseSearch):
         proposer="random", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
+        max_model_memory="2GB",
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -237,6 +247,7 @@ class HyperbandSearchCV(BaseSearch):
         self.device_param = device_param
         self.journal = journal
         self.trial_timeout = trial_timeout
+        self.max_model_memory = max_model_memory
 
     def fit(self, X, y=None, *, groups=None, **fit_params):
         """Run Hyperband (or ASHA), then refit the best configuration at ``max_resources``.

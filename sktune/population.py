@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ._base import BaseSearch
+from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 from ._validation import BOOL, Check, Interval, Options
 from .proposers.base import SpaceExhaustedWarning
 from .proposers.random import RandomProposer
@@ -158,6 +158,12 @@ class PopulationSearchCV(BaseSearch):
     trial_timeout : float or None, default=None
         Seconds one job (one fold of one step) may run before it is failed
         (scored ``error_score``; the member then exploits).
+    max_model_memory : int, str or None, default="2GB"
+        Memory for the fold models kept between training steps (bytes, or a
+        size such as ``"500MB"``). Past it, the models waiting longest are
+        written to a temporary folder and read back when their trial
+        continues; None keeps every model in memory. Models trained in this
+        process (``n_jobs=1``, threads) are always kept in memory.
 
     Attributes
     ----------
@@ -167,6 +173,8 @@ class PopulationSearchCV(BaseSearch):
         (the member copied before the step, -1 if none), ``step``,
         ``n_resources`` (budget at the end of the step), ``mode`` (``"pbt"`` or
         ``"evolutionary"``), ``trial_id``, ``status``, ``error``, ``device``.
+    n_models_spilled_ : int
+        Fold models written to disk during the search (see ``max_model_memory``).
     best_schedule_ : list of dict
         The winning lineage's hyperparameters over the budget, following the
         copies back through the parents: one ``{"start", "stop", "params",
@@ -224,6 +232,7 @@ class PopulationSearchCV(BaseSearch):
 
     _space_param = "param_distributions"
     _extra_constraints = {
+        "max_model_memory": MODEL_MEMORY_CONSTRAINT,
         "population_size": [Interval(int, 2, None)],
         "max_resources": [Options("auto"), Interval(int, 1, None)],
         "perturbation_interval": [Options("auto"), Interval(int, 1, None)],
@@ -245,7 +254,7 @@ class PopulationSearchCV(BaseSearch):
         synchronous=True, resource="auto", scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
-        trial_timeout=None,
+        trial_timeout=None, max_model_memory="2GB",
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -273,6 +282,7 @@ class PopulationSearchCV(BaseSearch):
         self.device_param = device_param
         self.journal = journal
         self.trial_timeout = trial_timeout
+        self.max_model_memory = max_model_memory
 
     # -- validation and parts ------------------------------------------------------------
     def _validate(self, X, y):

@@ -459,3 +459,62 @@ def test_journal_replays_a_finished_search(tmp_path):
     np.testing.assert_array_equal(first.cv_results_["n_resources"],
                                   again.cv_results_["n_resources"])
     assert first.best_params_ == again.best_params_
+
+
+# -- fold models past the memory budget go to disk -------------------------------------------------
+
+
+def test_model_store_spills_the_oldest_models_and_reads_them_back(tmp_path, monkeypatch):
+    import tempfile
+
+    from sktune._evaluate import PackedModel
+    from sktune._models import ModelStore
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    fitted = [SGDClassifier(alpha=a, random_state=0).fit(X, y) for a in (1e-4, 1e-3)]
+    packed = [PackedModel(m) for m in fitted]
+    size = len(packed[0].blob)
+    store = ModelStore(max_bytes=int(2.5 * size))
+    store.put(0, packed[:1])
+    store.put(1, packed)
+    assert store.n_spilled == 1 and store.bytes_in_memory == 2 * size  # trial 0 went to disk
+    back = store.get(0)[0].unpack()
+    np.testing.assert_array_equal(back.coef_, fitted[0].coef_)
+    assert [f.name for f in tmp_path.glob("sktune-models-*/*")] != []
+    store.drop(0)
+    assert list(tmp_path.glob("sktune-models-*/*")) == []
+    store.close()
+    assert list(tmp_path.iterdir()) == [] and store.get(1) is None
+
+
+def test_spilled_fold_models_continue_like_models_in_memory(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    kw = dict(max_resources=9, cv=2, random_state=0, refit=False, n_jobs=2)
+    in_memory = HyperbandSearchCV(SGDClassifier(), ALPHA, max_model_memory=None, **kw).fit(X, y)
+    on_disk = HyperbandSearchCV(SGDClassifier(), ALPHA, max_model_memory=0, **kw).fit(X, y)
+    assert in_memory.n_models_spilled_ == 0
+    # every kept fold model went to disk (and came back for its next rung)
+    assert on_disk.n_models_spilled_ >= 2 * (9 + 5)
+    np.testing.assert_array_equal(in_memory.cv_results_["mean_test_score"],
+                                  on_disk.cv_results_["mean_test_score"])
+    assert in_memory.resources_used_ == on_disk.resources_used_
+    assert list(tmp_path.glob("sktune-models-*")) == []  # the spill folder is removed
+
+
+@pytest.mark.parametrize("value", ["2GB", "500MB", "1.5G", "100", 0, 10**9, None])
+def test_max_model_memory_accepts_sizes(value):
+    from sktune._models import parse_size
+
+    search = HyperbandSearchCV(SGDClassifier(), ALPHA, max_model_memory=value, max_resources=3,
+                               cv=2, refit=False).fit(X, y)
+    assert search.n_models_spilled_ >= 0
+    assert value is None or parse_size(value) >= 0
+    assert parse_size("500MB") == 500 * 2**20 and parse_size("2GiB") == 2 * 2**30
+
+
+def test_max_model_memory_rejects_nonsense_before_training():
+    with pytest.raises(ValueError, match=r"The 'max_model_memory' parameter of HyperbandSearchCV "
+                       r"must be None, an int .* or a size such as \"500MB\""):
+        HyperbandSearchCV(SGDClassifier(), ALPHA, max_model_memory="lots").fit(X, y)

@@ -263,6 +263,15 @@ def test_synchronous_runs_are_reproducible_whatever_n_jobs():
     assert c.cv_results_["params"] != a.cv_results_["params"]
 
 
+def test_members_spilled_to_disk_exploit_and_continue_as_in_memory():
+    a = _sgd_search(n_jobs=2, max_model_memory=None).fit(X, y)
+    b = _sgd_search(n_jobs=2, max_model_memory=0).fit(X, y)
+    assert a.n_models_spilled_ == 0 and b.n_models_spilled_ > 0
+    assert a.lineage_ == b.lineage_ and a.lineage_, "the run exploits"
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"],
+                                  b.cv_results_["mean_test_score"])
+
+
 def test_sgd_partial_fit_in_a_pipeline_with_multimetric_scoring():
     search = PopulationSearchCV(
         make_pipeline(StandardScaler(), SGDClassifier(learning_rate="constant")),
