@@ -20,7 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
-from ._evaluate import Data, Job, apply_device
+from ._evaluate import Data, Job, apply_device, job_seed, seed_estimator, seeded_torch
 from ._models import ModelStore, parse_size
 from ._scoring import build_scorers
 from ._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
@@ -208,7 +208,7 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         if refit_metric is None and not multimetric and "score" not in metrics:
             refit_metric = metrics[0] if len(metrics) == 1 else None
         self._finish(rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers)
-        self._maybe_refit(X, y, fit_params)
+        self._maybe_refit(X, y, fit_params, seed_seq.entropy)
         _compat.callback_hooks(self).end()
         return self
 
@@ -309,11 +309,10 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
                                 if result is not None:
                                     complete.append(result)
                                 continue
-                            seed = np.random.SeedSequence(entropy, spawn_key=(work.trial_id, k))
                             ex.submit(Job(
                                 trial_id=work.trial_id, fold=k, params=dict(work.params),
                                 start=start, stop=work.stop,
-                                seed=int(seed.generate_state(1)[0] % (2**31)),
+                                seed=job_seed(entropy, (work.trial_id, k)),
                                 model=None if fold_models is None else fold_models[k],
                                 return_model=return_model,
                                 device=last_device.get((work.trial_id, k),
@@ -446,14 +445,17 @@ class BaseSearch(MetaEstimatorMixin, _compat.CallbackSupportMixin, BaseEstimator
         self.best_index_ = int(index)
         self.best_params_ = dict(self.cv_results_["params"][index])
 
-    def _maybe_refit(self, X, y, fit_params):
+    def _maybe_refit(self, X, y, fit_params, entropy):
         if not self.refit:
             return
         # clone the values too: an estimator given as a choice must not be fitted in place
         est = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
         apply_device(est, resolve_devices(self.devices)[0], self.device_param)
+        # seeded like the CV jobs, so the same random_state refits the same model
+        seed = job_seed(entropy, (_REFIT_KEY,))
+        seed_estimator(est, seed)
         t0 = time.perf_counter()
-        with _compat.callback_hooks(self).refit(est):
+        with _compat.callback_hooks(self).refit(est), seeded_torch(seed):
             self.best_estimator_ = self._refit_best(est, X, y, fit_params)
         self.refit_time_ = time.perf_counter() - t0
         if hasattr(self.best_estimator_, "feature_names_in_"):
@@ -648,6 +650,9 @@ def _entropy(random_state):
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(2**31))
     return int(random_state)
+
+
+_REFIT_KEY = 2**32 - 1  # the refit's spawn key: no trial has this id
 
 
 def _as_list(callbacks):

@@ -6,6 +6,7 @@ randomness comes in through ``job.seed``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -147,7 +148,25 @@ def apply_device(estimator, device, device_param):
     return estimator
 
 
-def _seed_estimator(estimator, seed):
+def job_seed(entropy, key):
+    """The seed of one job: drawn from ``SeedSequence(entropy)`` spawned at ``key``."""
+    return int(np.random.SeedSequence(entropy, spawn_key=tuple(key)).generate_state(1)[0]
+               % (2**31))
+
+
+@contextlib.contextmanager
+def seeded_torch(seed):
+    """Seed torch's CPU generator for the block, and give the caller's state back after."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def seed_estimator(estimator, seed):
     """Give an unseeded ``random_state`` a per-trial seed, so workers do not matter."""
     params = estimator.get_params(deep=True)
     seeds = {p: seed for p, v in params.items() if p.split("__")[-1] == "random_state" and v is None}
@@ -205,47 +224,51 @@ def _cloudpickle():
     return cloudpickle
 
 
+def _fit_and_score(job, data, result):
+    """Train the fold model of ``job`` to its budget and score it into ``result``."""
+    train, test = data.splits[job.fold]
+    result.n_test = len(test)
+    if job.return_model:
+        _expose_main_classes(data.estimator)
+    est = job.model.unpack() if isinstance(job.model, PackedModel) else job.model
+    if est is None:
+        est = clone(data.estimator)
+        seed_estimator(est, job.seed)
+    if job.model is None:
+        est.set_params(**job.params)
+    else:  # only what changed: re-setting skorch's module__* would rebuild the net
+        set_params_in_place(est, job.params)
+    apply_device(est, job.device, data.device_param)
+    X_train, y_train = safe_split(est, data.X, data.y, train)
+    X_test, y_test = safe_split(est, data.X, data.y, test, train)
+    fit_params = _slice_fit_params(data.fit_params, train, _n_samples(data.X))
+    t0 = time.perf_counter()
+    est = data.resource.advance(
+        est, X_train, y_train, start=job.start, stop=job.stop,
+        fit_params=fit_params, classes=data.classes,
+    )
+    _check_finite_training(est)
+    result.fit_time = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result.test_scores = compute_scores(data.scorers, est, X_test, y_test)
+    if data.return_train_score:
+        result.train_scores = compute_scores(data.scorers, est, X_train, y_train)
+    result.score_time = time.perf_counter() - t0
+    bad = [k for k, v in result.test_scores.items() if not np.isfinite(v)]
+    if bad:
+        raise DivergedError(f"non-finite test score for {bad}")
+    if job.return_model:
+        result.model = PackedModel(est) if data.pack_models else est
+
+
 def run_job(job: Job, data: Data | DataFile) -> JobResult:
     """Fit-and-score one fold; never raises (errors are returned as text)."""
     started = time.perf_counter()
     result = JobResult(job.trial_id, job.fold, device=job.device)
     try:
         data = _resolve_data(data)
-        if "torch" in sys.modules:  # the estimator brought torch along: seed it per job
-            sys.modules["torch"].manual_seed(job.seed)
-        train, test = data.splits[job.fold]
-        result.n_test = len(test)
-        if job.return_model:
-            _expose_main_classes(data.estimator)
-        est = job.model.unpack() if isinstance(job.model, PackedModel) else job.model
-        if est is None:
-            est = clone(data.estimator)
-            _seed_estimator(est, job.seed)
-        if job.model is None:
-            est.set_params(**job.params)
-        else:  # only what changed: re-setting skorch's module__* would rebuild the net
-            set_params_in_place(est, job.params)
-        apply_device(est, job.device, data.device_param)
-        X_train, y_train = safe_split(est, data.X, data.y, train)
-        X_test, y_test = safe_split(est, data.X, data.y, test, train)
-        fit_params = _slice_fit_params(data.fit_params, train, _n_samples(data.X))
-        t0 = time.perf_counter()
-        est = data.resource.advance(
-            est, X_train, y_train, start=job.start, stop=job.stop,
-            fit_params=fit_params, classes=data.classes,
-        )
-        _check_finite_training(est)
-        result.fit_time = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        result.test_scores = compute_scores(data.scorers, est, X_test, y_test)
-        if data.return_train_score:
-            result.train_scores = compute_scores(data.scorers, est, X_train, y_train)
-        result.score_time = time.perf_counter() - t0
-        bad = [k for k, v in result.test_scores.items() if not np.isfinite(v)]
-        if bad:
-            raise DivergedError(f"non-finite test score for {bad}")
-        if job.return_model:
-            result.model = PackedModel(est) if data.pack_models else est
+        with seeded_torch(job.seed):  # torch's state is given back (n_jobs=1 runs here)
+            _fit_and_score(job, data, result)
     except Exception as exc:  # a failing trial never kills the search
         result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         result.test_scores, result.train_scores = {}, {}

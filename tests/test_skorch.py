@@ -65,6 +65,25 @@ def test_skorch_net_in_a_pipeline_is_deterministic_with_random_state():
     np.testing.assert_allclose(a["mean_test_score"], b["mean_test_score"])
 
 
+def test_refit_is_seeded_like_the_cv_jobs_and_leaves_torchs_state_alone():
+    X, y = digits(300)
+    kwargs = dict(n_iter=2, n_initial_points=2, cv=2, random_state=5)
+    space = {"lr": Real(1e-3, 1e-1, log=True)}
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = BayesSearchCV(make_net(max_epochs=2), space, **kwargs).fit(X, y)
+    assert torch.equal(torch.rand(3), expected)  # the search ran in this process
+    b = BayesSearchCV(make_net(max_epochs=2), space, **kwargs).fit(X, y)
+    # two runs with one random_state refit the same net, weight for weight
+    for wa, wb in zip(a.best_estimator_.module_.parameters(),
+                      b.best_estimator_.module_.parameters()):
+        assert torch.equal(wa, wb)
+    c = BayesSearchCV(make_net(max_epochs=2), space, **dict(kwargs, random_state=6)).fit(X, y)
+    assert not torch.equal(next(a.best_estimator_.module_.parameters()),
+                           next(c.best_estimator_.module_.parameters()))
+
+
 def test_diverging_net_is_a_failed_trial_not_a_chance_level_score():
     from sklearn.datasets import make_regression
 
