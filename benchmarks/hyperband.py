@@ -56,7 +56,7 @@ worker processes and importing torch in them counts against none of them.
 
 Usage::
 
-    python benchmarks/hyperband.py                # full run: 3 seeds, ~24 min on 2 cores
+    python benchmarks/hyperband.py                # full run: 5 seeds, ~38 min on 2 cores
     python benchmarks/hyperband.py --quick        # smoke run: 1 seed, R=9, ~2 min
     python benchmarks/hyperband.py --only sgd --seeds 5 --first-seed 10
 
@@ -665,7 +665,7 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=None)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=None,
-                        help="number of seeds (default 3, 1 with --quick)")
+                        help="number of seeds (default 5, 1 with --quick)")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--n-random", type=int, default=None,
                         help="configurations of the full-budget random search (default 40)")
@@ -673,7 +673,7 @@ def main(argv=None):
     tasks = args.only or ["mlp", "sgd"]
     methods = [m for m in METHODS if m in (args.methods or METHODS)]
     n_random = args.n_random or (20 if args.quick else 40)
-    n_seeds = args.seeds or (1 if args.quick else 3)
+    n_seeds = args.seeds or (1 if args.quick else 5)
     seeds = list(range(args.first_seed, args.first_seed + n_seeds))
     try:
         import optuna  # noqa: F401

@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from sktune import HyperbandSearchCV, Integer, Real
+from sktune import Categorical, HyperbandSearchCV, Integer, Real
 from sktune.resources import Epochs, PartialFitPasses, Resource, SampleCount, WarmStart
 from sktune.schedulers import ASHAScheduler, BudgetProposer, HyperbandScheduler, hyperband_plan
 from sktune.schedulers.base import TrialResult
@@ -222,6 +222,13 @@ def test_bohb_proposer_uses_highest_budget_with_enough_data():
     (p,) = prop.ask(1)
     assert prop.model_budgets_[-1] == 3
     assert abs(p["a"] - 0.7) < 0.35  # drawn towards the optimum at the highest budget
+
+
+def test_bohb_waits_for_as_many_results_as_the_gp_has_features():
+    space = SearchSpace({"a": Real(0, 1), "b": Integer(1, 9),
+                         "c": Categorical(list("abcdef")), "d": Categorical([True, False])})
+    assert BudgetProposer(space, model="bayes").min_points == 1 + 1 + 6 + 2 + 2
+    assert BudgetProposer(SearchSpace({"a": Real(0, 1)}), model="bayes").min_points == 6
 
 
 # -- continuation in real searches ----------------------------------------------------------------

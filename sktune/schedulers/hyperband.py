@@ -90,7 +90,8 @@ class BudgetProposer(Proposer):
     model : {"random", "bayes"}, default="random"
     min_points : int or None, default=None
         Results needed at a budget before its model is used; ``None`` means
-        ``max(space dimensions + 2, 6)``.
+        ``max(n_features + 2, 6)``, where ``n_features`` counts what the GP sees
+        (one feature per real or integer, one per category of a categorical).
     random_fraction : float, default=1/3
     random_state : int, Generator or None
     """
@@ -99,8 +100,9 @@ class BudgetProposer(Proposer):
                  random_state=None):
         super().__init__(space, random_state=random_state)
         self.model = model
-        n_dims = max(len(s) for s in self.space.subspaces)
-        self.min_points = min_points if min_points is not None else max(n_dims + 2, 6)
+        # the GP sees one feature per real/int and one per category (one-hot)
+        n_features = max(s.n_features for s in self.space.subspaces)
+        self.min_points = min_points if min_points is not None else max(n_features + 2, 6)
         self.random_fraction = random_fraction
         self._random = RandomProposer(self.space, random_state=self.rng)
         self._models: dict[float, GPProposer] = {}
