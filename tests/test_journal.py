@@ -197,23 +197,23 @@ def test_ctrl_c_leaves_the_journal_complete_and_resumable(data, tmp_path):
         from _exec_helpers import Fragile, ListSearch
         from sklearn.datasets import make_regression
         X, y = make_regression(120, 5, noise=10.0, random_state=1)
-        items = [{{"action": "slow", "alpha": 0.5 + i}} for i in range(12)]
+        items = [{{"action": "slow", "alpha": 0.5 + i}} for i in range(8)]
         ListSearch(Fragile(sleep=0.3), {{"action": ["slow"], "alpha": (0.1, 20.0)}}, items,
                    cv=2, journal={str(path)!r}).fit(X, y)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
     deadline = time.time() + 90
     while time.time() < deadline:
-        if path.exists() and sum(e["event"] == "result" for e in events(path)) >= 2:
+        if path.exists() and sum(e["event"] == "result" for e in events(path)) >= 3:
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0 and b"KeyboardInterrupt" in err
     done = [e for e in events(path) if e["event"] == "job"]
-    assert len(done) >= 4  # 2 trials x 2 folds at least; about 10 trials were left to run
+    assert len(done) >= 6
     assert all(json.loads(line) for line in path.read_text().splitlines())  # no torn line
-    items = [{"action": "slow", "alpha": 0.5 + i} for i in range(12)]
+    items = [{"action": "slow", "alpha": 0.5 + i} for i in range(8)]
     space = {"action": ["slow"], "alpha": (0.1, 20.0)}
     resumed = ListSearch(Fragile(sleep=0.0), space, items, cv=2, journal=path)
     with pytest.raises(ValueError, match="differs in: estimator"):
