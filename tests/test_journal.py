@@ -192,7 +192,10 @@ def test_ctrl_c_leaves_the_journal_complete_and_resumable(data, tmp_path):
     X, y = data
     path = tmp_path / "run.jsonl"
     script = textwrap.dedent(f"""
+        import signal
         import sys
+        # a shell's background job inherits SIGINT ignored: take Ctrl-C as a terminal does
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         sys.path.insert(0, {HERE!r})
         from _exec_helpers import Fragile, ListSearch
         from sklearn.datasets import make_regression
