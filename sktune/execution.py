@@ -13,8 +13,9 @@ Backends, chosen from the active ``joblib.parallel_config``:
 - ``loky`` (the default) and ``multiprocessing``: joblib's reusable loky
   process pool, asked for as ``joblib.Parallel`` does, so its warm workers are
   shared with ``GridSearchCV`` and later searches. Loky starts its workers
-  with fork+exec, so CUDA is never initialised in a forked process. The shared data (estimator, X, y,
-  splits) is written once to a temporary file that each worker reads once;
+  with fork+exec, so CUDA is never initialised in a forked process. The
+  shared data (estimator, X, y, splits) is written once to a temporary file
+  that each worker reads once;
   each worker's BLAS/OpenMP/torch threads are capped at ``cpu_count // k``;
 - ``threading``: a thread pool (thread caps set once in this process);
 - ``dask``: the active ``distributed.Client`` (data scattered once). Jobs on
