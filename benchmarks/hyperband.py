@@ -563,6 +563,12 @@ def _med(values):
     return float(np.median(values)) if values else float("nan")
 
 
+def _paired(per_seed, method, reference):
+    """``(result, reference result)`` for each seed where both finished without error."""
+    return [(per_seed[s][method], ref) for s, ref in sorted(reference.items())
+            if method in per_seed[s] and "error" not in per_seed[s][method]]
+
+
 def report_summary(task_name, per_seed):
     """Medians over the seeds; ``per_seed`` maps seed -> {method: result}."""
     seeds = sorted(per_seed)
@@ -620,8 +626,7 @@ def report_summary(task_name, per_seed):
         for m in SKTUNE:
             if not ok[m]:
                 continue
-            pairs = [(per_seed[s][m], rand_by_seed[s]) for s in seeds
-                     if s in rand_by_seed and m in per_seed[s] and "error" not in per_seed[s][m]]
+            pairs = _paired(per_seed, m, rand_by_seed)
             third = _med([r["cv_third"] for r, _ in pairs])
             ratio = _med([r["epochs"] / q["epochs"] for r, q in pairs])
             counted = _med([r["epochs_third"] / q["epochs"] for r, q in pairs])
@@ -638,8 +643,7 @@ def report_summary(task_name, per_seed):
         print(f"  goal 2: at about equal budget, CV >= sklearn halving (median CV {h_cv:.4f}, "
               f"test {h_test:.4f}, epochs {_med([r['epochs'] for r in halv.values()]):.0f})")
         for m in SKTUNE:
-            pairs = [(per_seed[s][m], halv[s]) for s in seeds
-                     if s in halv and m in per_seed[s] and "error" not in per_seed[s][m]]
+            pairs = _paired(per_seed, m, halv)
             if not pairs:
                 continue
             cv = _med([r["cv"] for r, _ in pairs])

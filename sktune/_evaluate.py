@@ -199,7 +199,7 @@ class PackedModel:
     __slots__ = ("blob",)
 
     def __init__(self, estimator):
-        self.blob = _cloudpickle().dumps(estimator, protocol=5)
+        self.blob = cloudpickle_module().dumps(estimator, protocol=5)
 
     @classmethod
     def from_blob(cls, blob):
@@ -216,7 +216,8 @@ class PackedModel:
         return self
 
 
-def _cloudpickle():
+def cloudpickle_module():
+    """``cloudpickle``, or the copy joblib < 1.5 vendors."""
     try:
         import cloudpickle
     except ImportError:

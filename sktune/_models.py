@@ -62,9 +62,6 @@ class ModelStore:
         self._folder = None
         self.n_spilled = 0  # fold models written to disk so far
 
-    def __contains__(self, trial_id):
-        return trial_id in self._models
-
     def __iter__(self):
         return iter(list(self._models))
 

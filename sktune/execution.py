@@ -47,7 +47,7 @@ import joblib
 from joblib import Parallel, delayed
 
 from ._compat import JoblibLokyPool
-from ._evaluate import Data, DataFile, Job, JobResult, run_job
+from ._evaluate import Data, DataFile, Job, JobResult, cloudpickle_module, run_job
 
 __all__ = ["Executor", "resolve_devices", "cuda_device_count", "check_devices"]
 
@@ -299,15 +299,10 @@ class Executor:
         return False
 
     def _write_data_file(self):
-        try:
-            import cloudpickle
-        except ImportError:  # joblib < 1.5 vendors it
-            from joblib.externals import cloudpickle
-
         folder = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
         fd, path = tempfile.mkstemp(prefix="sktune-data-", suffix=".pkl", dir=folder)
         with os.fdopen(fd, "wb") as f:
-            cloudpickle.dump(self.data, f, protocol=5)
+            cloudpickle_module().dump(self.data, f, protocol=5)
         self._data_file = path
         self._data_ref = DataFile(path, os.path.getmtime(path), self.n_threads)
 
