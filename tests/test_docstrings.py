@@ -45,6 +45,10 @@ def _public_objects():
 # Public for the searches' own use, not built by users (the ``journal=`` parameter is the API).
 INTERNAL = {"sktune.journal.Journal"}
 PUBLIC = {k: v for k, v in _public_objects().items() if k not in INTERNAL}
+# The proposers users may drive with ask / tell (their module also exports the base class).
+for _name in ("RandomProposer", "GPProposer", "TPEProposer"):
+    _cls = getattr(importlib.import_module("sktune.proposers"), _name)
+    PUBLIC[f"{_cls.__module__}.{_cls.__qualname__}"] = _cls
 
 
 def _methods():
@@ -89,7 +93,8 @@ DOCTESTED = ["sktune.bayes.BayesSearchCV", "sktune.hyperband.HyperbandSearchCV",
              "sktune.population.PopulationSearchCV", "sktune.plots.ConvergenceDisplay",
              "sktune.plots.RungDisplay", "sktune.plots.LineageDisplay",
              "sktune.plots.ParallelCoordinatesDisplay", "sktune.space.Real",
-             "sktune.space.SearchSpace", "sktune.progress.SearchProgress"]
+             "sktune.space.SearchSpace", "sktune.progress.SearchProgress",
+             "sktune.proposers.tpe.TPEProposer"]
 
 
 @pytest.mark.parametrize("path", DOCTESTED)

@@ -9,7 +9,7 @@ import pytest
 from sklearn.gaussian_process import GaussianProcessRegressor
 
 from sktune import Categorical, Integer, Real
-from sktune.proposers import GPProposer, RandomProposer
+from sktune.proposers import GPProposer, RandomProposer, TPEProposer
 from sktune.proposers.base import SpaceExhaustedWarning, params_key
 from sktune.proposers.gp import (
     _log_prior,
@@ -21,7 +21,7 @@ from sktune.proposers.gp import (
 )
 from sktune.space import SearchSpace
 
-PROPOSERS = [RandomProposer, GPProposer]
+PROPOSERS = [RandomProposer, GPProposer, TPEProposer]
 
 MIXED = {
     "x": Real(-2.0, 2.0),
@@ -33,8 +33,9 @@ MIXED = {
 
 
 def make(cls, space, seed=0, **kwargs):
-    if cls is GPProposer:
+    if cls in (GPProposer, TPEProposer):
         kwargs.setdefault("n_initial_points", 4)
+    if cls is GPProposer:
         kwargs.setdefault("n_candidates", 200)
     return cls(space, random_state=seed, **kwargs)
 
@@ -99,7 +100,8 @@ def test_contract_deterministic_with_seed(cls):
 @pytest.mark.parametrize("cls", PROPOSERS)
 def test_contract_exhausts_small_discrete_space_gracefully(cls):
     space = {"a": Integer(1, 3), "b": Categorical(["x", "y"])}  # 6 points
-    proposer = make(cls, space, n_initial_points=2) if cls is GPProposer else make(cls, space)
+    proposer = make(cls, space, n_initial_points=2) if cls is not RandomProposer else make(
+        cls, space)
     keys = []
     for _ in range(6):
         [params] = proposer.ask(1)
@@ -263,3 +265,61 @@ def test_gp_other_acquisitions_work(acq_func, xi):
         drive(proposer, _branin_score, 14)
         regrets.append(-max(s for _, s in proposer.observed) - 0.397887)
     assert max(regrets) < 5.0
+
+
+# -- TPE ------------------------------------------------------------------------------------------
+def test_tpe_beats_random_on_a_mixed_space():
+    tpe_best, random_best = [], []
+    for seed in range(5):
+        for cls, out in ((TPEProposer, tpe_best), (RandomProposer, random_best)):
+            proposer = make(cls, MIXED, seed=seed)
+            drive(proposer, mixed_score, 40)
+            out.append(max(s for _, s in proposer.observed))
+    # scores are minus a regret: TPE's median regret is less than half random's
+    assert np.median(tpe_best) > 0.5 * np.median(random_best)
+    assert all(t > r for t, r in zip(tpe_best, random_best))
+
+
+def test_tpe_densities_are_normalised():
+    from sktune.proposers.tpe import _Parzen
+
+    rng = np.random.default_rng(0)
+    U = rng.random((5, 1))
+    C = rng.integers(3, size=(5, 1))
+    density = _Parzen(U, C, np.array([3.0]), prior_weight=1.0)
+    grid = (np.arange(4000) + 0.5) / 4000
+    total = 0.0
+    for c in range(3):
+        log_p = density.log_pdf(grid[:, None], np.full((len(grid), 1), c))
+        total += np.exp(log_p).mean()  # integral over [0, 1] of the continuous part
+    assert total == pytest.approx(1.0, abs=1e-3)
+    # draws follow the density: most of them near the points that make it up
+    Ud, Cd = density.sample(2000, rng)
+    assert ((Ud >= 0) & (Ud <= 1)).all() and set(np.unique(Cd)) <= {0, 1, 2}
+    near = np.abs(Ud - U.T).min(axis=1) < 3 * density.sigma
+    assert near.mean() > 0.75
+
+
+def test_tpe_avoids_failed_and_pending_points():
+    space = {"x": Real(0.0, 1.0), "k": Integer(0, 3)}
+    proposer = make(TPEProposer, space, n_initial_points=3)
+    failed = set()
+    for _ in range(30):
+        [params] = proposer.ask(1)
+        key = params_key(params)
+        assert key not in failed
+        if params["x"] > 0.6:  # a region where every trial fails
+            proposer.tell(params, np.nan)
+            failed.add(key)
+        else:
+            proposer.tell(params, -(params["x"] - 0.3) ** 2 - 0.1 * params["k"])
+    late = [p["x"] for p, _ in proposer.observed[-10:]]
+    assert np.mean(np.array(late) > 0.6) < 0.5  # the failing region is mostly left alone
+    batch = proposer.ask(3)
+    more = proposer.ask(3, pending=batch)
+    assert len({params_key(p) for p in batch + more}) == 6
+
+
+def test_tpe_rejects_bad_gamma():
+    with pytest.raises(ValueError, match="gamma must be in"):
+        TPEProposer(MIXED, gamma=1.5)

@@ -3,5 +3,7 @@
 from .base import Proposer, SpaceExhaustedWarning
 from .gp import GPProposer
 from .random import RandomProposer
+from .tpe import TPEProposer
 
-__all__ = ["Proposer", "RandomProposer", "GPProposer", "SpaceExhaustedWarning"]
+__all__ = ["Proposer", "RandomProposer", "GPProposer", "TPEProposer",
+           "SpaceExhaustedWarning"]

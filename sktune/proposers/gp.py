@@ -400,7 +400,7 @@ class GPProposer(Proposer):
     Parameters
     ----------
     space : SearchSpace, dict or list of dict
-        Conditional (list-of-dict) spaces get one GP per subspace, visited in turn.
+        The search space. Conditional (list-of-dict) spaces get one GP per subspace, visited in turn.
     n_initial_points : int, default=10
         Quasi-random (Sobol) points per subspace before the GP takes over.
     acq_func : {"EI", "PI", "LCB"}, default="EI"
@@ -427,6 +427,7 @@ class GPProposer(Proposer):
         deviation below the median), so a few very bad trials do not flatten
         the model around the good ones.
     random_state : int, Generator or None
+        Seeds the proposals.
 
     Examples
     --------

@@ -19,7 +19,9 @@ class RandomProposer(Proposer):
     Parameters
     ----------
     space : SearchSpace, dict or list of dict
+        The search space.
     random_state : int, numpy Generator or None
+        Seeds the proposals.
 
     Examples
     --------

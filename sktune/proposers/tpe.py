@@ -1,0 +1,216 @@
+"""Tree-structured Parzen estimator proposals (TPE).
+
+The observations of a subspace are split into the best ``gamma`` fraction
+("good") and the rest ("bad"). Each group gets a density over the space: a
+mixture of one kernel per observation and a uniform prior component. A kernel
+is a product over the dimensions, so the densities are multivariate (the
+interactions between dimensions count, as in BOHB): a truncated normal on the
+unit coordinate of a real or integer dimension (log-warped where asked), and
+on a categorical dimension most of its mass on the observed category and the
+rest spread evenly over all of them. Candidates are drawn from the good
+density and the one with the largest ratio good / bad is proposed: the
+maximiser of expected improvement under TPE's model.
+
+Pending trials and failed ones count as bad observations (a "constant liar"),
+so parallel workers are not all sent to the same place and a region that fails
+is avoided. Categorical dimensions need no encoding and cost nothing more than
+others, which is where TPE tends to beat a Gaussian process.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import logsumexp, ndtr, ndtri
+
+from ..space import Categorical
+from .base import Proposer, params_key
+from .random import RandomProposer
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class _Parzen:
+    """A mixture density over one subspace: a kernel per point plus a uniform prior.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n, n_cont)
+        Unit coordinates of the continuous (real and integer) dimensions.
+    C : ndarray of shape (n, n_cat)
+        Category indices of the categorical dimensions.
+    n_choices : ndarray of shape (n_cat,)
+    prior_weight : float
+        Weight of the uniform component, relative to one point's weight.
+    """
+
+    def __init__(self, U, C, n_choices, prior_weight):
+        self.U, self.C = U, C
+        self.n_choices = n_choices
+        n, d = len(U), U.shape[1] + C.shape[1]
+        # Scott-like rule on the unit cube: narrower with more points, in more dimensions
+        self.sigma = 0.2 * max(n, 1) ** (-1.0 / (d + 4))
+        # a categorical kernel keeps half its mass on the observed category (plus its
+        # share of the other half); with more points it concentrates slowly
+        self.p_other = 0.5 * max(n, 1) ** (-1.0 / (d + 4)) / n_choices
+        self.p_own = 1.0 - self.p_other * (n_choices - 1)
+        weights = np.append(np.ones(n), prior_weight)
+        self.log_w = np.log(weights / weights.sum())
+        lo = ndtr((0.0 - U) / self.sigma)
+        hi = ndtr((1.0 - U) / self.sigma)
+        self._log_mass = np.log(np.maximum(hi - lo, 1e-300))  # truncation to [0, 1]
+
+    def sample(self, m, rng):
+        n = len(self.U)
+        comp = rng.choice(n + 1, size=m, p=np.exp(self.log_w))
+        U = rng.random((m, self.U.shape[1]))  # the prior's draws, kept where comp == n
+        C = np.floor(rng.random((m, len(self.n_choices))) * self.n_choices).astype(int)
+        for row, k in enumerate(comp):
+            if k == n:
+                continue
+            U[row] = self._truncated_normal(self.U[k], rng)
+            for j, (own, p_other) in enumerate(zip(self.C[k], self.p_other)):
+                if rng.random() >= self.p_own[j] - p_other:  # not kept: uniform draw
+                    continue
+                C[row, j] = own
+        return U, C
+
+    def _truncated_normal(self, mu, rng):
+        """One draw per coordinate of N(mu, sigma) truncated to [0, 1], by inversion."""
+        lo = ndtr((0.0 - mu) / self.sigma)
+        hi = ndtr((1.0 - mu) / self.sigma)
+        q = lo + rng.random(len(mu)) * (hi - lo)
+        return np.clip(mu + self.sigma * ndtri(np.clip(q, 1e-12, 1 - 1e-12)), 0.0, 1.0)
+
+    def log_pdf(self, U, C):
+        """Log density at the rows of ``U`` / ``C`` (the categorical part a probability)."""
+        z = (U[:, None, :] - self.U[None, :, :]) / self.sigma  # (m, n, n_cont)
+        log_k = (-0.5 * z**2 - _LOG_SQRT_2PI - math.log(self.sigma)
+                 - self._log_mass[None]).sum(axis=2)
+        same = C[:, None, :] == self.C[None, :, :]  # (m, n, n_cat)
+        log_k = log_k + np.where(same, np.log(self.p_own), np.log(self.p_other)).sum(axis=2)
+        log_prior = -np.log(self.n_choices).sum() * np.ones((len(U), 1))
+        return logsumexp(np.hstack([log_k, log_prior]) + self.log_w[None], axis=1)
+
+
+class TPEProposer(Proposer):
+    """Tree-structured Parzen estimator (see the module docstring).
+
+    Parameters
+    ----------
+    space : SearchSpace, dict or list of dict
+        The search space. Conditional (list-of-dict) spaces get one pair of densities per
+        subspace, visited in turn.
+    n_initial_points : int, default=10
+        Quasi-random (Sobol) points per subspace before the densities take over.
+    gamma : float, default=0.15
+        Fraction of the observations that count as good (at least one, at most 25).
+    n_ei_candidates : int, default=24
+        Candidates drawn from the good density per proposal.
+    prior_weight : float, default=1.0
+        Weight of the uniform component of each density, relative to one observation.
+    random_state : int, Generator or None
+        Seeds the proposals.
+
+    Examples
+    --------
+    >>> from sktune import Categorical, Real
+    >>> from sktune.proposers import TPEProposer
+    >>> proposer = TPEProposer({"x": Real(-2.0, 2.0), "kind": Categorical(["a", "b"])},
+    ...                        n_initial_points=5, random_state=0)
+    >>> for _ in range(30):
+    ...     [params] = proposer.ask(1)
+    ...     proposer.tell(params, -(params["x"] - 1) ** 2 - (params["kind"] == "a"))
+    >>> best, score = max(proposer.observed, key=lambda r: r[1])
+    >>> score > -0.1
+    True
+
+    References
+    ----------
+    .. [1] J. Bergstra, R. Bardenet, Y. Bengio, B. Kégl. "Algorithms for
+       Hyper-Parameter Optimization". NeurIPS 2011.
+    .. [2] S. Falkner, A. Klein, F. Hutter. "BOHB: Robust and Efficient
+       Hyperparameter Optimization at Scale". ICML 2018 (multivariate densities).
+    .. [3] S. Watanabe. "Tree-Structured Parzen Estimator: Understanding Its
+       Algorithm Components and Their Roles for Better Empirical Performance". 2023.
+    """
+
+    def __init__(self, space, *, n_initial_points=10, gamma=0.15, n_ei_candidates=24,
+                 prior_weight=1.0, random_state=None):
+        super().__init__(space, random_state=random_state)
+        if not 0 < gamma < 1:
+            raise ValueError(f"gamma must be in (0, 1). Got {gamma!r} instead.")
+        self.n_initial_points = n_initial_points
+        self.gamma = gamma
+        self.n_ei_candidates = n_ei_candidates
+        self.prior_weight = prior_weight
+        self._random = RandomProposer(self.space, random_state=self.rng)
+        self._turn = 0
+
+    def tell(self, params, score):
+        super().tell(params, score)
+        self._random.tell(params, score)
+
+    def ask(self, n, *, pending=()):
+        pending = list(pending)
+        taken = {params_key(p) for p in pending}
+        out = []
+        k = len(self.space.subspaces)
+        for _ in range(n):
+            params = None
+            for _ in range(k):  # a subspace with nothing new left passes its turn on
+                i = self._turn % k
+                self._turn += 1
+                params = self._ask_one(i, pending + out, taken)
+                if params is not None:
+                    break
+            if params is None:
+                self._exhausted()
+                params = self._random._draw((self._turn - 1) % k)
+            taken.add(params_key(params))
+            out.append(params)
+        return out
+
+    # -- one proposal -------------------------------------------------------------------------
+    def _ask_one(self, i, pending, taken):
+        sub = self.space.subspaces[i]
+        history = [(p, s) for p, s in self.observed if np.isfinite(s) and sub.contains(p)]
+        if len(history) < max(2, self.n_initial_points):
+            return self._random._new_point(i, taken)
+        history.sort(key=lambda r: -r[1])
+        n_good = min(max(1, math.ceil(self.gamma * len(history))), 25)
+        good = [p for p, _ in history[:n_good]]
+        # pending and failed trials join the bad ones (constant liar)
+        bad = [p for p, _ in history[n_good:]]
+        bad += [p for p, s in self.observed if not np.isfinite(s) and sub.contains(p)]
+        bad += [p for p in pending if sub.contains(p)]
+        cont = [j for j, d in enumerate(sub.dimensions) if not isinstance(d, Categorical)]
+        cat = [j for j, d in enumerate(sub.dimensions) if isinstance(d, Categorical)]
+        n_choices = np.array([len(sub.dimensions[j].choices) for j in cat], dtype=float)
+        l_density = _Parzen(*self._encode(sub, good, cont, cat), n_choices, self.prior_weight)
+        g_density = _Parzen(*self._encode(sub, bad, cont, cat), n_choices, self.prior_weight)
+        U, C = l_density.sample(self.n_ei_candidates, self.rng)
+        ratio = l_density.log_pdf(U, C) - g_density.log_pdf(U, C)
+        for row in np.argsort(-ratio):
+            params = self._decode(sub, U[row], C[row], cont, cat)
+            if self._is_new(params, taken):
+                return params
+        return self._random._new_point(i, taken)
+
+    @staticmethod
+    def _encode(sub, params_list, cont, cat):
+        U = np.array([[sub.dimensions[j].to_unit(p[sub.names[j]]) for j in cont]
+                      for p in params_list], dtype=float).reshape(len(params_list), len(cont))
+        C = np.array([[sub.dimensions[j].index(p[sub.names[j]]) for j in cat]
+                      for p in params_list], dtype=int).reshape(len(params_list), len(cat))
+        return U, C
+
+    @staticmethod
+    def _decode(sub, u, c, cont, cat):
+        out = {}
+        for j, value in zip(cont, u):
+            out[sub.names[j]] = sub.dimensions[j].from_unit(value)
+        for j, index in zip(cat, c):
+            out[sub.names[j]] = sub.dimensions[j].choices[int(index)]
+        return {n: out[n] for n in sub.names}
