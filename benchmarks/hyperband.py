@@ -19,6 +19,7 @@ Methods, side by side:
 - ``sktune ASHA``: ``asynchronous=True``, one bracket from 1 unit;
 - ``sktune bayes``: synchronous Hyperband with BOHB-style GP proposals;
 - ``sktune ASHA bayes``: ASHA with the same GP proposals;
+- ``sktune tpe``: synchronous Hyperband with BOHB-style TPE proposals;
 - ``random full``: ``RandomizedSearchCV``, every configuration trained the full R
   (``--n-random``, 40 by default, so that 1/3 of its epochs is about what
   synchronous Hyperband trains);
@@ -100,9 +101,9 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sktune import Categorical, HyperbandSearchCV, Real  # noqa: E402
 from sktune.schedulers import hyperband_plan  # noqa: E402
 
-METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "random full",
-           "sklearn halving", "optuna ASHA", "optuna hyperband"]
-SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes"]
+METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
+           "random full", "sklearn halving", "optuna ASHA", "optuna hyperband"]
+SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe"]
 FACTOR = 3
 
 
@@ -250,6 +251,8 @@ def run_sktune(task, method, n_jobs, seed, n_random):
             round(_hyperband_epochs(task["R"]) / per_config)))
     if method in ("sktune bayes", "sktune ASHA bayes"):
         kw.update(proposer="bayes")
+    if method == "sktune tpe":
+        kw.update(proposer="tpe")
     search = HyperbandSearchCV(clone(task["estimator"]), task["space"], **kw)
     t0 = time.perf_counter()
     search.fit(task["X"], task["y"])

@@ -47,8 +47,9 @@ class HyperbandSearchCV(BaseSearch):
     ``1/factor`` of the results its rung has so far, otherwise a new one starts,
     so no worker waits for a rung to fill. ``proposer="bayes"`` proposes new
     configurations with the Gaussian-process model of :class:`BayesSearchCV`
-    fitted on the results at the highest budget that has enough of them
-    (BOHB [3]_; a third of the proposals stay random).
+    (``proposer="tpe"``: a tree-structured Parzen estimator) fitted on the
+    results at the highest budget that has enough of them (BOHB [3]_; a third
+    of the proposals stay random).
 
     Parameters
     ----------
@@ -88,9 +89,12 @@ class HyperbandSearchCV(BaseSearch):
     n_candidates : int or None, default=None
         With ``asynchronous=True``, configurations to start; by default as many
         as synchronous Hyperband starts in the same brackets.
-    proposer : {"random", "bayes"}, default="random"
-        Quasi-random (Sobol) configurations, or BOHB-style model-based ones.
-        Synchronous brackets run one after another with ``"bayes"`` (so each
+    proposer : {"random", "bayes", "tpe"}, default="random"
+        Quasi-random (Sobol) configurations, or BOHB-style model-based ones:
+        ``"bayes"`` with the Gaussian process of :class:`BayesSearchCV`,
+        ``"tpe"`` with a multivariate tree-structured Parzen estimator (BOHB's
+        own model, strong on spaces with several categorical parameters).
+        Synchronous brackets run one after another with a model (so each
         sees the earlier ones' results) and all at once with ``"random"``.
     scoring : str, callable, list, dict or None, default=None
         Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`.
@@ -212,7 +216,7 @@ class HyperbandSearchCV(BaseSearch):
         "n_brackets": [NONE, Interval(int, 1, None)],
         "asynchronous": [BOOL],
         "n_candidates": [NONE, Interval(int, 1, None)],
-        "proposer": [Options("random", "bayes")],
+        "proposer": [Options("random", "bayes", "tpe")],
     }
 
     def __init__(

@@ -229,6 +229,24 @@ def test_bohb_waits_for_as_many_results_as_the_gp_has_features():
                          "c": Categorical(list("abcdef")), "d": Categorical([True, False])})
     assert BudgetProposer(space, model="bayes").min_points == 1 + 1 + 6 + 2 + 2
     assert BudgetProposer(SearchSpace({"a": Real(0, 1)}), model="bayes").min_points == 6
+    # TPE's densities take a categorical as one dimension
+    assert BudgetProposer(space, model="tpe").min_points == 4 + 2
+
+
+def test_tpe_budget_proposer_draws_towards_the_optimum_at_the_highest_budget():
+    space = SearchSpace({"a": Real(0, 1), "kind": Categorical(["x", "y", "z"])})
+    prop = BudgetProposer(space, model="tpe", random_fraction=0.0, random_state=0)
+    assert prop.min_points == 6
+    rng = np.random.default_rng(0)
+    for p in space.sample(20, rng):
+        prop.tell(p, -(p["a"] - 0.2) ** 2, budget=1)
+    for i, a in enumerate(np.linspace(0, 1, 12)):  # budget 3 has its optimum elsewhere
+        kind = "z" if a > 0.6 else "xy"[i % 2]
+        prop.tell({"a": a, "kind": kind}, -(a - 0.8) ** 2, budget=3)
+    proposals = prop.ask(6)
+    assert prop.model_budgets_[-6:] == [3] * 6
+    assert np.median([p["a"] for p in proposals]) > 0.5
+    assert sum(p["kind"] == "z" for p in proposals) >= 4
 
 
 # -- continuation in real searches ----------------------------------------------------------------
@@ -431,13 +449,30 @@ def test_bayes_proposer_search():
     assert search.best_score_ > 0.75
 
 
+def test_tpe_proposer_search():
+    search = HyperbandSearchCV(
+        SGDClassifier(random_state=0), {"alpha": Real(1e-6, 1.0, log=True),
+                                        "eta0": Real(1e-3, 1.0, log=True),
+                                        "learning_rate": ["constant", "invscaling"]},
+        max_resources=9, min_resources=1, n_brackets=4, proposer="tpe", cv=2,
+        random_state=0,
+    ).fit(X, y)
+    assert search.n_trials_ == 9 + 5 + 3 + 9
+    assert search.best_score_ > 0.75
+    # later brackets are proposed by the model: not the configurations random proposals give
+    plain = HyperbandSearchCV(
+        SGDClassifier(random_state=0), search.param_distributions, max_resources=9,
+        min_resources=1, n_brackets=4, cv=2, random_state=0).fit(X, y)
+    assert search.cv_results_["params"][-1] != plain.cv_results_["params"][-1]
+
+
 def test_validation_messages():
     est = SGDClassifier()
     with pytest.raises(ValueError, match=r"The 'factor' parameter of HyperbandSearchCV must "
                        r"be an int in the range \[2, inf\). Got 1 instead."):
         HyperbandSearchCV(est, ALPHA, factor=1).fit(X, y)
     with pytest.raises(ValueError, match="'proposer' parameter"):
-        HyperbandSearchCV(est, ALPHA, proposer="tpe").fit(X, y)
+        HyperbandSearchCV(est, ALPHA, proposer="gp").fit(X, y)
     with pytest.raises(ValueError, match="must not exceed"):
         HyperbandSearchCV(est, ALPHA, min_resources=10, max_resources=9).fit(X, y)
     with pytest.raises(ValueError, match="cannot also be searched"):

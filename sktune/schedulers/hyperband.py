@@ -29,6 +29,7 @@ import numpy as np
 from ..proposers.base import Proposer
 from ..proposers.gp import GPProposer
 from ..proposers.random import RandomProposer
+from ..proposers.tpe import TPEProposer
 from .base import Scheduler, TrialResult, Work
 
 __all__ = ["hyperband_plan", "HyperbandScheduler", "ASHAScheduler", "BudgetProposer"]
@@ -75,23 +76,29 @@ def hyperband_plan(min_resources, max_resources, factor=3, *, integer=True):
     return plan
 
 
+_MODELS = {"bayes": GPProposer, "tpe": TPEProposer}
+
+
 class BudgetProposer(Proposer):
     """Random proposals, then BOHB-style proposals from a model at one budget.
 
     Observations are kept per budget. Once some budget has ``min_points``
-    finite results, new configurations come from a :class:`GPProposer` fitted
-    on the results at the *highest* such budget; a fraction ``random_fraction``
-    of them stay random (exploration, as in BOHB). Without ``model`` the
-    proposals are always random (the proposer of plain Hyperband).
+    finite results, new configurations come from a model fitted on the results
+    at the *highest* such budget: a :class:`GPProposer` (``model="bayes"``) or a
+    :class:`TPEProposer` (``model="tpe"``, BOHB's own choice); a fraction
+    ``random_fraction`` of them stay random (exploration, as in BOHB). With
+    ``model="random"`` the proposals are always random (plain Hyperband).
 
     Parameters
     ----------
     space : SearchSpace
-    model : {"random", "bayes"}, default="random"
+    model : {"random", "bayes", "tpe"}, default="random"
     min_points : int or None, default=None
         Results needed at a budget before its model is used; ``None`` means
-        ``max(n_features + 2, 6)``, where ``n_features`` counts what the GP sees
-        (one feature per real or integer, one per category of a categorical).
+        ``max(n_features + 2, 6)`` for the GP, where ``n_features`` counts what it
+        sees (one feature per real or integer, one per category of a
+        categorical), and ``max(n_dimensions + 2, 6)`` for TPE, whose densities
+        take a categorical as one dimension.
     random_fraction : float, default=1/3
     random_state : int, Generator or None
     """
@@ -100,16 +107,18 @@ class BudgetProposer(Proposer):
                  random_state=None):
         super().__init__(space, random_state=random_state)
         self.model = model
-        # the GP sees one feature per real/int and one per category (one-hot)
-        n_features = max(s.n_features for s in self.space.subspaces)
+        if model == "tpe":
+            n_features = max(len(s) for s in self.space.subspaces)
+        else:  # the GP sees one feature per real/int and one per category (one-hot)
+            n_features = max(s.n_features for s in self.space.subspaces)
         self.min_points = min_points if min_points is not None else max(n_features + 2, 6)
         self.random_fraction = random_fraction
         self._random = RandomProposer(self.space, random_state=self.rng)
-        self._models: dict[float, GPProposer] = {}
+        self._models: dict[float, Proposer] = {}
         self.model_budgets_: list = []  # budget whose model made each proposal (None: random)
 
     def _budget_model(self):
-        if self.model != "bayes":
+        if self.model not in _MODELS:
             return None, None
         ready = [b for b, m in self._models.items()
                  if sum(np.isfinite(s) for _, s in m.observed) >= self.min_points]
@@ -135,9 +144,9 @@ class BudgetProposer(Proposer):
     def tell(self, params, score, budget=None):
         super().tell(params, score)
         self._random.tell(params, score)
-        if self.model == "bayes" and budget is not None:
+        if self.model in _MODELS and budget is not None:
             if budget not in self._models:
-                self._models[budget] = GPProposer(
+                self._models[budget] = _MODELS[self.model](
                     self.space, n_initial_points=1, random_state=self.rng
                 )
             self._models[budget].tell(params, score)
