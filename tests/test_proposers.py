@@ -116,6 +116,21 @@ def test_contract_exhausts_small_discrete_space_gracefully(cls):
 
 
 @pytest.mark.parametrize("cls", PROPOSERS)
+def test_contract_initial_random_points_skip_told_ones(cls):
+    # the model-based proposers start with random points: those must skip what was told
+    space = {"a": Integer(1, 3), "b": Categorical(["x", "y"])}  # 6 points
+    for seed in range(10):
+        proposer = make(cls, space, seed=seed, n_initial_points=6) if cls is not (
+            RandomProposer) else make(cls, space, seed=seed)
+        keys = []
+        for _ in range(6):
+            [params] = proposer.ask(1)
+            keys.append(params_key(params))
+            proposer.tell(params, 0.0)
+        assert len(set(keys)) == 6, f"seed {seed} repeated a point"
+
+
+@pytest.mark.parametrize("cls", PROPOSERS)
 def test_contract_conditional_space(cls):
     space = [
         {"kernel": ["linear"], "C": Real(1e-3, 1e3, log=True)},

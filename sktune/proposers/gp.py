@@ -475,6 +475,10 @@ class GPProposer(Proposer):
         self._turn = 0
 
     # -- the interface ----------------------------------------------------------------------------
+    def tell(self, params, score):
+        super().tell(params, score)
+        self._random.tell(params, score)  # its initial points skip what was told
+
     def ask(self, n, *, pending=()):
         pending = list(pending)
         taken = {params_key(p) for p in pending}
