@@ -15,6 +15,7 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from sktune import Categorical, HyperbandSearchCV, Integer, Real
+from sktune.proposers.base import params_key
 from sktune.resources import Epochs, PartialFitPasses, Resource, SampleCount, WarmStart
 from sktune.schedulers import ASHAScheduler, BudgetProposer, HyperbandScheduler, hyperband_plan
 from sktune.schedulers.base import TrialResult
@@ -563,3 +564,21 @@ def test_max_model_memory_rejects_nonsense_before_training():
     with pytest.raises(ValueError, match=r"The 'max_model_memory' parameter of HyperbandSearchCV "
                        r"must be None, an int .* or a size such as \"500MB\""):
         HyperbandSearchCV(SGDClassifier(), ALPHA, max_model_memory="lots").fit(X, y)
+
+
+@pytest.mark.parametrize("model", ["bayes", "tpe"])
+def test_budget_models_do_not_repropose_configurations_tried_at_other_budgets(model):
+    # a small discrete space: a budget's model only knows its own budget's results
+    space = SearchSpace({"a": Integer(0, 9), "kind": Categorical(["x", "y"])})
+    for seed in range(5):
+        prop = BudgetProposer(space, model=model, min_points=6, random_fraction=0.0,
+                              random_state=seed)
+        tried = prop.ask(12)
+        for p in tried:
+            prop.tell(p, -abs(p["a"] - 4), budget=1)
+        for p in sorted(tried, key=lambda p: abs(p["a"] - 4))[:6]:
+            prop.tell(p, -abs(p["a"] - 4), budget=3)
+        keys = {params_key(p) for p in tried}
+        for p in prop.ask(4):
+            assert params_key(p) not in keys
+            keys.add(params_key(p))

@@ -335,6 +335,10 @@ def test_tpe_avoids_failed_and_pending_points():
     assert len({params_key(p) for p in batch + more}) == 6
 
 
-def test_tpe_rejects_bad_gamma():
+def test_tpe_rejects_bad_settings():
     with pytest.raises(ValueError, match="gamma must be in"):
         TPEProposer(MIXED, gamma=1.5)
+    with pytest.raises(ValueError, match="prior_weight must be > 0"):
+        TPEProposer(MIXED, prior_weight=0)
+    with pytest.raises(ValueError, match="n_ei_candidates must be >= 1"):
+        TPEProposer(MIXED, n_ei_candidates=0)

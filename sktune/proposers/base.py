@@ -49,8 +49,9 @@ class Proposer:
     """Base class: ``ask`` for configurations, ``tell`` their scores (higher is better).
 
     A proposer never runs anything. ``tell`` with a NaN (or infinite) score
-    records a failed trial: the configuration is not proposed again and does
-    not enter a model. ``ask(n, pending=...)`` returns ``n`` configurations
+    records a failed trial: the configuration is not proposed again, and a
+    model takes it only as a region to steer away from (never as a score).
+    ``ask(n, pending=...)`` returns ``n`` configurations
     different from every one told so far and from ``pending`` (the trials
     still running) for as long as the space has such points; after that it
     warns once (:class:`SpaceExhaustedWarning`) and repeats points.

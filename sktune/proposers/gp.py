@@ -400,7 +400,9 @@ class GPProposer(Proposer):
     Parameters
     ----------
     space : SearchSpace, dict or list of dict
-        The search space. Conditional (list-of-dict) spaces get one GP per subspace, visited in turn.
+        The search space. Conditional (list-of-dict) spaces get one GP per
+        subspace, visited in turn: every subspace gets its share of the
+        proposals, however it scores.
     n_initial_points : int, default=10
         Quasi-random (Sobol) points per subspace before the GP takes over.
     acq_func : {"EI", "PI", "LCB"}, default="EI"

@@ -56,14 +56,15 @@ class _Parzen:
         self.p_other = 0.5 * max(n, 1) ** (-1.0 / (d + 4)) / n_choices
         self.p_own = 1.0 - self.p_other * (n_choices - 1)
         weights = np.append(np.ones(n), prior_weight)
-        self.log_w = np.log(weights / weights.sum())
+        self.w = weights / weights.sum()
+        self.log_w = np.log(self.w)
         lo = ndtr((0.0 - U) / self.sigma)
         hi = ndtr((1.0 - U) / self.sigma)
         self._log_mass = np.log(np.maximum(hi - lo, 1e-300))  # truncation to [0, 1]
 
     def sample(self, m, rng):
         n = len(self.U)
-        comp = rng.choice(n + 1, size=m, p=np.exp(self.log_w))
+        comp = rng.choice(n + 1, size=m, p=self.w)
         U = rng.random((m, self.U.shape[1]))  # the prior's draws, kept where comp == n
         C = np.floor(rng.random((m, len(self.n_choices))) * self.n_choices).astype(int)
         for row, k in enumerate(comp):
@@ -100,8 +101,9 @@ class TPEProposer(Proposer):
     Parameters
     ----------
     space : SearchSpace, dict or list of dict
-        The search space. Conditional (list-of-dict) spaces get one pair of densities per
-        subspace, visited in turn.
+        The search space. Conditional (list-of-dict) spaces get one pair of
+        densities per subspace, visited in turn: every subspace gets its share of
+        the proposals, however it scores.
     n_initial_points : int, default=10
         Quasi-random (Sobol) points per subspace before the densities take over.
     gamma : float, default=0.15
@@ -141,6 +143,13 @@ class TPEProposer(Proposer):
         super().__init__(space, random_state=random_state)
         if not 0 < gamma < 1:
             raise ValueError(f"gamma must be in (0, 1). Got {gamma!r} instead.")
+        if not prior_weight > 0:
+            raise ValueError(f"prior_weight must be > 0. Got {prior_weight!r} instead.")
+        if int(n_ei_candidates) < 1 or int(n_initial_points) < 0:
+            raise ValueError(
+                "n_ei_candidates must be >= 1 and n_initial_points >= 0. Got "
+                f"{n_ei_candidates!r} and {n_initial_points!r} instead."
+            )
         self.n_initial_points = n_initial_points
         self.gamma = gamma
         self.n_ei_candidates = n_ei_candidates

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..proposers.base import Proposer
+from ..proposers.base import Proposer, params_key
 from ..proposers.gp import GPProposer
 from ..proposers.random import RandomProposer
 from ..proposers.tpe import TPEProposer
@@ -136,10 +136,28 @@ class BudgetProposer(Proposer):
                 params = self._random.ask(1, pending=taken)[0]
                 self.model_budgets_.append(None)
             else:
-                params = model.ask(1, pending=taken)[0]
-                self.model_budgets_.append(budget)
+                params = self._model_point(model, taken)
+                self.model_budgets_.append(budget if params is not None else None)
+                if params is None:
+                    params = self._random.ask(1, pending=taken)[0]
             out.append(params)
         return out
+
+    def _model_point(self, model, taken):
+        """A new configuration from a budget's model, or None after a few repeats.
+
+        A budget's model knows only its own budget's results, so it may propose a
+        configuration that was tried at another budget; that one is handed back to
+        it as pending, and it is asked again.
+        """
+        keys = {params_key(p) for p in taken}
+        refused = []
+        for _ in range(3):
+            params = model.ask(1, pending=list(taken) + refused)[0]
+            if self._is_new(params, keys):
+                return params
+            refused.append(params)
+        return None
 
     def tell(self, params, score, budget=None):
         super().tell(params, score)
