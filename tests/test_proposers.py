@@ -174,11 +174,10 @@ def test_gp_beats_random_on_branin():
     assert max(gp_regret) < 0.2
 
 
-def test_gp_ignores_nan_scores_and_does_not_repeat_them():
-    space = {"x": Real(0.0, 1.0), "k": Integer(0, 3)}
-    proposer = make(GPProposer, space, n_initial_points=3)
+def _drive_with_a_failing_region(proposer, n):
+    """Drive on a space where every trial with x > 0.6 fails; returns the failed keys."""
     failed = set()
-    for _ in range(14):
+    for _ in range(n):
         [params] = proposer.ask(1)
         key = params_key(params)
         assert key not in failed
@@ -187,7 +186,15 @@ def test_gp_ignores_nan_scores_and_does_not_repeat_them():
             failed.add(key)
         else:
             proposer.tell(params, -(params["x"] - 0.3) ** 2 - 0.1 * params["k"])
-    assert failed
+    return failed
+
+
+FAILING = {"x": Real(0.0, 1.0), "k": Integer(0, 3)}
+
+
+def test_gp_ignores_nan_scores_and_does_not_repeat_them():
+    proposer = make(GPProposer, FAILING, n_initial_points=3)
+    assert _drive_with_a_failing_region(proposer, 14)
     # the model saw finite scores only, and still learned where the optimum is
     best, score = max((r for r in proposer.observed if np.isfinite(r[1])), key=lambda r: r[1])
     assert abs(best["x"] - 0.3) < 0.1 and best["k"] == 0
@@ -316,18 +323,8 @@ def test_tpe_densities_are_normalised():
 
 
 def test_tpe_avoids_failed_and_pending_points():
-    space = {"x": Real(0.0, 1.0), "k": Integer(0, 3)}
-    proposer = make(TPEProposer, space, n_initial_points=3)
-    failed = set()
-    for _ in range(30):
-        [params] = proposer.ask(1)
-        key = params_key(params)
-        assert key not in failed
-        if params["x"] > 0.6:  # a region where every trial fails
-            proposer.tell(params, np.nan)
-            failed.add(key)
-        else:
-            proposer.tell(params, -(params["x"] - 0.3) ** 2 - 0.1 * params["k"])
+    proposer = make(TPEProposer, FAILING, n_initial_points=3)
+    assert _drive_with_a_failing_region(proposer, 30)
     late = [p["x"] for p, _ in proposer.observed[-10:]]
     assert np.mean(np.array(late) > 0.6) < 0.5  # the failing region is mostly left alone
     batch = proposer.ask(3)

@@ -37,8 +37,8 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from ..space import Categorical, Integer
-from .base import Proposer, enumerate_subspace, params_key, subspace_size
-from .random import RandomProposer
+from ._turns import SubspaceTurns
+from .base import enumerate_subspace, subspace_size
 
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -394,7 +394,7 @@ def _warp(y):
     return (y - np.mean(y)) / max(np.std(y), 1e-12)
 
 
-class GPProposer(Proposer):
+class GPProposer(SubspaceTurns):
     """Bayesian optimisation with a Gaussian process (see the module docstring).
 
     Parameters
@@ -472,35 +472,9 @@ class GPProposer(Proposer):
         self.max_history = max_history
         self.fit_size = fit_size
         self.warp = warp
-        self._random = RandomProposer(self.space, random_state=self.rng)
         self._models = [_SubspaceModel(s, self.rng) for s in self.space.subspaces]
-        self._turn = 0
 
-    # -- the interface ----------------------------------------------------------------------------
-    def tell(self, params, score):
-        super().tell(params, score)
-        self._random.tell(params, score)  # its initial points skip what was told
-
-    def ask(self, n, *, pending=()):
-        pending = list(pending)
-        taken = {params_key(p) for p in pending}
-        out = []
-        k = len(self._models)
-        for _ in range(n):
-            params = None
-            for _ in range(k):  # a subspace with nothing new left passes its turn on
-                i = self._turn % k
-                self._turn += 1
-                params = self._ask_one(i, pending + out, taken)
-                if params is not None:
-                    break
-            if params is None:
-                self._exhausted()
-                params = self._random._draw((self._turn - 1) % k)
-            taken.add(params_key(params))
-            out.append(params)
-        return out
-
+    # -- one proposal -----------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
         sub = self.space.subspaces[i]
         history = [(p, s) for p, s in self.observed if np.isfinite(s) and sub.contains(p)]

@@ -25,8 +25,7 @@ import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
 from ..space import Categorical
-from .base import Proposer, params_key
-from .random import RandomProposer
+from ._turns import SubspaceTurns
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -95,7 +94,7 @@ class _Parzen:
         return logsumexp(np.hstack([log_k, log_prior]) + self.log_w[None], axis=1)
 
 
-class TPEProposer(Proposer):
+class TPEProposer(SubspaceTurns):
     """Tree-structured Parzen estimator (see the module docstring).
 
     Parameters
@@ -154,32 +153,6 @@ class TPEProposer(Proposer):
         self.gamma = gamma
         self.n_ei_candidates = n_ei_candidates
         self.prior_weight = prior_weight
-        self._random = RandomProposer(self.space, random_state=self.rng)
-        self._turn = 0
-
-    def tell(self, params, score):
-        super().tell(params, score)
-        self._random.tell(params, score)
-
-    def ask(self, n, *, pending=()):
-        pending = list(pending)
-        taken = {params_key(p) for p in pending}
-        out = []
-        k = len(self.space.subspaces)
-        for _ in range(n):
-            params = None
-            for _ in range(k):  # a subspace with nothing new left passes its turn on
-                i = self._turn % k
-                self._turn += 1
-                params = self._ask_one(i, pending + out, taken)
-                if params is not None:
-                    break
-            if params is None:
-                self._exhausted()
-                params = self._random._draw((self._turn - 1) % k)
-            taken.add(params_key(params))
-            out.append(params)
-        return out
 
     # -- one proposal -------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
