@@ -132,14 +132,12 @@ class BudgetProposer(Proposer):
         out = []
         for _ in range(n):
             taken = list(pending) + out
-            if model is None or self.rng.random() < self.random_fraction:
-                params = self._random.ask(1, pending=taken)[0]
-                self.model_budgets_.append(None)
-            else:
+            params = None
+            if model is not None and self.rng.random() >= self.random_fraction:
                 params = self._model_point(model, taken)
-                self.model_budgets_.append(budget if params is not None else None)
-                if params is None:
-                    params = self._random.ask(1, pending=taken)[0]
+            self.model_budgets_.append(budget if params is not None else None)
+            if params is None:
+                params = self._random.ask(1, pending=taken)[0]
             out.append(params)
         return out
 
