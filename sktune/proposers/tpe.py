@@ -49,10 +49,11 @@ class _Parzen:
         self.n_choices = n_choices
         n, d = len(U), U.shape[1] + C.shape[1]
         # Scott-like rule on the unit cube: narrower with more points, in more dimensions
-        self.sigma = 0.2 * max(n, 1) ** (-1.0 / (d + 4))
+        shrink = max(n, 1) ** (-1.0 / (d + 4))
+        self.sigma = 0.2 * shrink
         # a categorical kernel keeps half its mass on the observed category (plus its
         # share of the other half); with more points it concentrates slowly
-        self.p_other = 0.5 * max(n, 1) ** (-1.0 / (d + 4)) / n_choices
+        self.p_other = 0.5 * shrink / n_choices
         self.p_own = 1.0 - self.p_other * (n_choices - 1)
         weights = np.append(np.ones(n), prior_weight)
         self.w = weights / weights.sum()
@@ -90,7 +91,7 @@ class _Parzen:
                  - self._log_mass[None]).sum(axis=2)
         same = C[:, None, :] == self.C[None, :, :]  # (m, n, n_cat)
         log_k = log_k + np.where(same, np.log(self.p_own), np.log(self.p_other)).sum(axis=2)
-        log_prior = -np.log(self.n_choices).sum() * np.ones((len(U), 1))
+        log_prior = np.full((len(U), 1), -np.log(self.n_choices).sum())
         return logsumexp(np.hstack([log_k, log_prior]) + self.log_w[None], axis=1)
 
 
@@ -170,29 +171,19 @@ class TPEProposer(SubspaceTurns):
         cont = [j for j, d in enumerate(sub.dimensions) if not isinstance(d, Categorical)]
         cat = [j for j, d in enumerate(sub.dimensions) if isinstance(d, Categorical)]
         n_choices = np.array([len(sub.dimensions[j].choices) for j in cat], dtype=float)
-        l_density = _Parzen(*self._encode(sub, good, cont, cat), n_choices, self.prior_weight)
-        g_density = _Parzen(*self._encode(sub, bad, cont, cat), n_choices, self.prior_weight)
+        densities = []
+        for group in (good, bad):
+            # the space's unit coordinates; a category's is the centre of its slice
+            units = np.array([sub.to_unit(p) for p in group]).reshape(len(group), len(sub))
+            C = np.floor(units[:, cat] * n_choices).astype(int)
+            densities.append(_Parzen(units[:, cont], C, n_choices, self.prior_weight))
+        l_density, g_density = densities
         U, C = l_density.sample(self.n_ei_candidates, self.rng)
         ratio = l_density.log_pdf(U, C) - g_density.log_pdf(U, C)
+        units = np.empty((len(U), len(sub)))
+        units[:, cont], units[:, cat] = U, (C + 0.5) / n_choices
         for row in np.argsort(-ratio):
-            params = self._decode(sub, U[row], C[row], cont, cat)
+            params = sub.from_unit(units[row])
             if self._is_new(params, taken):
                 return params
         return self._random._new_point(i, taken)
-
-    @staticmethod
-    def _encode(sub, params_list, cont, cat):
-        U = np.array([[sub.dimensions[j].to_unit(p[sub.names[j]]) for j in cont]
-                      for p in params_list], dtype=float).reshape(len(params_list), len(cont))
-        C = np.array([[sub.dimensions[j].index(p[sub.names[j]]) for j in cat]
-                      for p in params_list], dtype=int).reshape(len(params_list), len(cat))
-        return U, C
-
-    @staticmethod
-    def _decode(sub, u, c, cont, cat):
-        out = {}
-        for j, value in zip(cont, u):
-            out[sub.names[j]] = sub.dimensions[j].from_unit(value)
-        for j, index in zip(cat, c):
-            out[sub.names[j]] = sub.dimensions[j].choices[int(index)]
-        return {n: out[n] for n in sub.names}

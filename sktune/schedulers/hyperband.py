@@ -107,11 +107,11 @@ class BudgetProposer(Proposer):
                  random_state=None):
         super().__init__(space, random_state=random_state)
         self.model = model
-        if model == "tpe":
-            n_features = max(len(s) for s in self.space.subspaces)
+        if model == "tpe":  # one input per dimension
+            n_inputs = max(len(s) for s in self.space.subspaces)
         else:  # the GP sees one feature per real/int and one per category (one-hot)
-            n_features = max(s.n_features for s in self.space.subspaces)
-        self.min_points = min_points if min_points is not None else max(n_features + 2, 6)
+            n_inputs = max(s.n_features for s in self.space.subspaces)
+        self.min_points = min_points if min_points is not None else max(n_inputs + 2, 6)
         self.random_fraction = random_fraction
         self._random = RandomProposer(self.space, random_state=self.rng)
         self._models: dict[float, Proposer] = {}
