@@ -235,10 +235,13 @@ def _fit_and_score(job, data, result):
     if est is None:
         est = clone(data.estimator)
         seed_estimator(est, job.seed)
+    # clone the values too, as GridSearchCV does: an estimator given as a choice is one
+    # object of the user's space, and every fold of every trial must train its own copy
+    params = clone(job.params, safe=False)
     if job.model is None:
-        est.set_params(**job.params)
+        est.set_params(**params)
     else:  # only what changed: re-setting skorch's module__* would rebuild the net
-        set_params_in_place(est, job.params)
+        set_params_in_place(est, params)
     apply_device(est, job.device, data.device_param)
     X_train, y_train = safe_split(est, data.X, data.y, train)
     X_test, y_test = safe_split(est, data.X, data.y, test, train)

@@ -6,6 +6,7 @@ import numbers
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 
 from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 from ._validation import BOOL, Check, Interval, Options
@@ -410,11 +411,11 @@ class PopulationSearchCV(BaseSearch):
         kwargs = dict(fit_params=fit_params, classes=self._classes)
         if not resource.continues:
             stop = schedule[-1]["stop"] if isinstance(resource, (ParamBudget, SampleCount)) else None
-            estimator.set_params(**schedule[-1]["params"])
+            estimator.set_params(**clone(schedule[-1]["params"], safe=False))
             return resource.advance(estimator, X, y, start=0, stop=stop, **kwargs)
-        estimator.set_params(**schedule[0]["params"])
+        estimator.set_params(**clone(schedule[0]["params"], safe=False))
         for step in schedule:
-            _set_changed(estimator, step["params"])
+            _set_changed(estimator, clone(step["params"], safe=False))
             estimator = resource.advance(
                 estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
         return estimator

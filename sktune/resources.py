@@ -38,7 +38,7 @@ import inspect
 import numbers
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import index_rows
@@ -521,10 +521,27 @@ class ParamBudget(Resource):
 def _same(a, b):
     if a is b:
         return True
+    if isinstance(a, BaseEstimator) and type(a) is type(b):
+        # an estimator-valued parameter: the model's own (fitted) copy of the same choice
+        pa, pb = a.get_params(deep=False), b.get_params(deep=False)
+        return pa.keys() == pb.keys() and all(_same(pa[k], pb[k]) for k in pa)
+    if isinstance(a, (list, tuple)) and type(a) is type(b):  # a Pipeline's steps
+        return len(a) == len(b) and all(_same(x, z) for x, z in zip(a, b))
     try:
         return bool(type(a) is type(b) and a == b)
     except Exception:  # arrays, objects without a boolean ==
         return False
+
+
+def _as_set(key, value, params, current):
+    """``value`` as the model would hold it: an estimator-valued choice with the values
+    that ``params`` set nested (``clf__alpha``) taken from the model's copy, so that it
+    compares equal to that copy (the nested values are compared as their own keys)."""
+    if not isinstance(value, BaseEstimator):
+        return value
+    prefix = key + "__"
+    nested = {k[len(prefix):]: current[k] for k in params if k.startswith(prefix) and k in current}
+    return clone(value).set_params(**nested) if nested else value
 
 
 def set_params_in_place(estimator, params):
@@ -555,7 +572,11 @@ def set_params_in_place(estimator, params):
     0.001
     """
     current = estimator.get_params(deep=True)
-    changed = {k: v for k, v in params.items() if k not in current or not _same(current[k], v)}
+    changed = {k: v for k, v in params.items()
+               if k not in current or not _same(current[k], _as_set(k, v, params, current))}
+    for key in [k for k, v in changed.items() if isinstance(v, BaseEstimator)]:
+        # a replaced estimator gets its nested values again (``clf`` then ``clf__alpha``)
+        changed.update({k: v for k, v in params.items() if k.startswith(key + "__")})
     if not changed:
         return estimator
     estimator.set_params(**changed)
