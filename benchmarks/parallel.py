@@ -104,7 +104,7 @@ class CandidateSearch(BaseSearch):
         self.return_train_score, self.callbacks, self.device_param = False, None, None
         self.journal, self.trial_timeout = None, None
 
-    def _make_scheduler(self, space, rng, n_splits):
+    def _make_scheduler(self, space, rng, context):
         n = len(self.candidates)
         sched = FIFOScheduler(_ListProposer(space, self.candidates), n,
                               batch_size=self.n_points or n)

@@ -192,11 +192,9 @@ class BayesSearchCV(BaseSearch):
         self.journal = journal
         self.trial_timeout = trial_timeout
 
-    def _make_scheduler(self, space, rng, n_splits):
+    def _make_scheduler(self, space, rng, context):
         proposer = GPProposer(
             space, n_initial_points=self.n_initial_points, acq_func=self.acq_func,
             xi=self.xi, kappa=self.kappa, random_state=rng,
         )
-        scheduler = FIFOScheduler(proposer, self.n_iter, batch_size=self.n_points)
-        scheduler.n_total = self.n_iter
-        return scheduler
+        return FIFOScheduler(proposer, self.n_iter, batch_size=self.n_points)

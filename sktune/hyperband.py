@@ -5,22 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sklearn.base import is_classifier
 
 from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 from ._validation import BOOL, NONE, Check, Interval, Options
 from .resources import (
-    Epochs,
     ParamBudget,
-    PartialFitPasses,
     Resource,
     SampleCount,
-    WarmStart,
     final_step,
     make_resource,
 )
 from .schedulers.hyperband import ASHAScheduler, BudgetProposer, HyperbandScheduler
-from .space import SearchSpace
 
 __all__ = ["HyperbandSearchCV"]
 
@@ -253,39 +248,13 @@ class HyperbandSearchCV(BaseSearch):
         self.trial_timeout = trial_timeout
         self.max_model_memory = max_model_memory
 
-    def fit(self, X, y=None, *, groups=None, **fit_params):
-        """Run Hyperband (or ASHA), then refit the best configuration at ``max_resources``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (arrays, sparse matrices and DataFrames are accepted).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
-            Targets, None for unsupervised learning.
-        groups : array-like of shape (n_samples,), default=None
-            Group labels for group-aware CV splitters.
-        **fit_params : dict
-            Passed to the estimator's ``fit`` / ``partial_fit``; per-sample
-            values are sliced per fold.
-
-        Returns
-        -------
-        self : object
-            The fitted search.
-        """
-        self._n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
-        self._n_classes = len(np.unique(y)) if y is not None and is_classifier(
-            self.estimator) else 1
-        return super().fit(X, y, groups=groups, **fit_params)
-
     # -- the parts ----------------------------------------------------------------------
-    def _make_resource(self, estimator):
+    def _make_resource(self, estimator, space, context):
         resource = make_resource(estimator, self.resource)
         param = getattr(resource, "param", None)
         if param is not None:
             _, prefix = final_step(estimator)
             full = param if isinstance(resource, ParamBudget) else prefix + param
-            space = SearchSpace(self.param_distributions)
             searched = {name for sub in space.subspaces for name in sub.names}
             if full in searched:
                 raise ValueError(
@@ -294,28 +263,20 @@ class HyperbandSearchCV(BaseSearch):
                 )
         return resource
 
-    def _budget_bounds(self, n_splits):
-        resource = self.resource_
-        final, _ = final_step(self.estimator)
+    def _budget_bounds(self, context):
+        resource, n_splits = self.resource_, context.n_splits
         R = self.max_resources
         if R == "auto":
-            if isinstance(resource, Epochs):
-                R = final.max_epochs
-            elif isinstance(resource, PartialFitPasses):
-                R = getattr(final, "max_iter", None)
-            elif isinstance(resource, WarmStart):
-                R = final.get_params(deep=False)[resource.param]
-            elif isinstance(resource, ParamBudget):
-                R = self.estimator.get_params(deep=True)[resource.param]
-            elif isinstance(resource, SampleCount):
-                R = self._n_samples * (n_splits - 1) // n_splits
+            R = resource.default_budget(self.estimator,
+                                        context.n_samples * (n_splits - 1) // n_splits)
             if not isinstance(R, (int, np.integer)) or isinstance(R, bool) or R < 1:
                 raise ValueError(
-                    f"max_resources='auto' cannot be read from {type(final).__name__} for "
-                    f"resource {resource.describe()!r}; set 'max_resources' to an int."
+                    f"max_resources='auto' cannot be read from "
+                    f"{type(final_step(self.estimator)[0]).__name__} for resource "
+                    f"{resource.describe()!r}; set 'max_resources' to an int."
                 )
         R = int(R)
-        floor = 2 * n_splits * self._n_classes if isinstance(resource, SampleCount) else 1
+        floor = 2 * n_splits * context.n_classes if isinstance(resource, SampleCount) else 1
         r_min = self.min_resources
         if r_min == "auto":
             r_min = max(floor, R / self.factor ** (_AUTO_MAX_RUNGS - 1))
@@ -326,8 +287,8 @@ class HyperbandSearchCV(BaseSearch):
             )
         return r_min, R
 
-    def _make_scheduler(self, space, rng, n_splits):
-        r_min, R = self._budget_bounds(n_splits)
+    def _make_scheduler(self, space, rng, context):
+        r_min, R = self._budget_bounds(context)
         proposer = BudgetProposer(space, model=self.proposer, random_state=rng)
         n_table = int(math.floor(math.log(R / r_min) / math.log(self.factor) + 1e-9)) + 1
         common = dict(min_resources=r_min, max_resources=R, factor=self.factor,

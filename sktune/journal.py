@@ -217,7 +217,8 @@ class Journal:
             self.resumed = True
             for e in events:
                 if e.get("event") == "job":
-                    key = (e["trial_id"], e["fold"], _num(e["start"]), _num(e["stop"]), e["key"])
+                    asked = e.get("asked_start", e["start"])  # the budget the search asked for
+                    key = (e["trial_id"], e["fold"], _num(asked), _num(e["stop"]), e["key"])
                     self.replay[key] = e
         elif entropy is None:
             entropy = int(np.random.SeedSequence().entropy)
@@ -251,13 +252,18 @@ class Journal:
         self._file.flush()
         os.fsync(self._file.fileno())
 
-    def job(self, res, work, key):
-        self.write({
-            "event": "job", "trial_id": res.trial_id, "fold": res.fold, "start": work.start,
-            "stop": work.stop, "key": key, "test": res.test_scores, "train": res.train_scores,
+    def job(self, res, job, asked_start, key):
+        """Write a finished job: ``start`` is the budget it trained from, ``asked_start``
+        (only when it differs: its fold models were lost) the one the search asked for."""
+        event = {
+            "event": "job", "trial_id": res.trial_id, "fold": res.fold, "start": job.start,
+            "stop": job.stop, "key": key, "test": res.test_scores, "train": res.train_scores,
             "fit_time": res.fit_time, "score_time": res.score_time, "wall_time": res.wall_time,
             "error": res.error, "device": res.device, "n_test": res.n_test,
-        })
+        }
+        if _num(asked_start) != _num(job.start):
+            event["asked_start"] = asked_start
+        self.write(event)
 
     def result(self, row):
         self.write({"event": "result", "row": row})
@@ -319,3 +325,51 @@ def check_journal_path(value, owner):
             f"The 'journal' parameter of {type(owner).__name__} names {path!r}, which cannot be "
             "written."
         )
+
+
+class ReplayingExecutor:
+    """An executor that answers from the journal the jobs it already holds.
+
+    It wraps the search's :class:`~sktune.execution.Executor` (same interface):
+    a job the journal finished in an earlier run comes back at once from
+    ``submit``; the others run and are journaled as they finish. Without a
+    journal it only passes jobs on.
+    """
+
+    def __init__(self, executor, journal=None):
+        self.executor = executor
+        self.journal = journal
+        self._asked = {}  # (trial_id, fold) -> (start the search asked for, params key)
+
+    @property
+    def capacity(self):
+        return self.executor.capacity
+
+    @property
+    def n_pending(self):
+        return self.executor.n_pending
+
+    @property
+    def n_replayed(self):
+        return 0 if self.journal is None else self.journal.n_replayed
+
+    def submit(self, job, asked_start):
+        """Run ``job`` (``asked_start``: its budget before lost models reset it to 0);
+        its result if the journal already holds it, else None."""
+        if self.journal is not None:
+            key = params_key(job.params)
+            event = self.journal.take(job.trial_id, job.fold, asked_start, job.stop, key)
+            if event is not None:
+                return job_result_from_event(event)
+            self._asked[(job.trial_id, job.fold)] = (asked_start, key, job)
+        self.executor.submit(job)
+        return None
+
+    def next_results(self):
+        """Block until a job is done; the finished results (journaled)."""
+        results = self.executor.next_results()
+        if self.journal is not None:
+            for res in results:
+                asked_start, key, job = self._asked.pop((res.trial_id, res.fold))
+                self.journal.job(res, job, asked_start, key)
+        return results

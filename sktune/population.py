@@ -30,15 +30,6 @@ def _is_names(v):
     return isinstance(v, (list, tuple, set, frozenset)) and all(isinstance(n, str) for n in v)
 
 
-def _num_rows(X):
-    if hasattr(X, "shape") and len(X.shape):
-        return int(X.shape[0])
-    try:
-        return len(X)
-    except TypeError:
-        return int(np.asarray(X).shape[0])
-
-
 _AUTO_GENERATIONS = 10  # generations when the budget is not given
 
 
@@ -294,9 +285,6 @@ class PopulationSearchCV(BaseSearch):
                 "in 'scoring', 'refit' must be the name of that metric. "
                 f"Got refit={self.refit!r}."
             )
-        self._n_samples = _num_rows(X)
-        resource = self._resolve_resource(self.estimator)
-        self._resolved = (resource, *self._mutable(space, resource))
         return space
 
     def _resolve_resource(self, estimator):
@@ -344,34 +332,26 @@ class PopulationSearchCV(BaseSearch):
                 )
         return sorted(mutable), continues
 
-    def _make_resource(self, estimator):
-        return self._resolved[0]
+    def _make_resource(self, estimator, space, context):
+        resource = self._resolve_resource(estimator)
+        self._mutable(space, resource)  # bad mutable_params fail before any training
+        return resource
 
-    def _budget(self, resource):
+    def _budget(self, resource, context):
         """``(max_resources, perturbation_interval, budgeted)``."""
         final, prefix = final_step(self.estimator)
         budgeted = not isinstance(resource, FullFit)
         maximum = self.max_resources
         if maximum == "auto":
-            if not budgeted:
-                maximum = _AUTO_GENERATIONS
-            elif isinstance(resource, SampleCount):
-                maximum = self._n_samples
-            else:
-                params = final.get_params(deep=False)
-                key = {"epochs": "max_epochs", "partial_fit": "max_iter"}.get(resource.name)
-                if isinstance(resource, WarmStart):
-                    key = resource.param
-                value = params.get(key) if key else None
-                if isinstance(resource, ParamBudget):
-                    value = self.estimator.get_params(deep=True).get(resource.param)
-                if not isinstance(value, numbers.Integral) or value < 1:
+            maximum = _AUTO_GENERATIONS
+            if budgeted:
+                maximum = resource.default_budget(self.estimator, context.n_samples)
+                if not isinstance(maximum, numbers.Integral) or maximum < 1:
                     raise ValueError(
                         "max_resources='auto' needs the estimator's own budget "
-                        f"({key or resource.name}), which is {value!r} here; "
+                        f"({_budget_name(resource)}), which is {maximum!r} here; "
                         "give 'max_resources' as an int."
                     )
-                maximum = int(value)
         interval = self.perturbation_interval
         if interval == "auto":
             interval = 1 if not budgeted else max(1, maximum // 10)
@@ -382,9 +362,10 @@ class PopulationSearchCV(BaseSearch):
             )
         return int(maximum), int(interval), budgeted
 
-    def _make_scheduler(self, space, rng, n_splits):
-        resource, mutable, continues = self._resolved
-        maximum, interval, budgeted = self._budget(resource)
+    def _make_scheduler(self, space, rng, context):
+        resource = self.resource_
+        mutable, continues = self._mutable(space, resource)
+        maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
             warnings.simplefilter("ignore", SpaceExhaustedWarning)
@@ -399,8 +380,8 @@ class PopulationSearchCV(BaseSearch):
         )
 
     # -- results and refit -------------------------------------------------------------
-    def _finish(self, rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers):
-        super()._finish(rows, metrics, n_splits, multimetric, refit_metric, scheduler, scorers)
+    def _finish(self, history, n_splits, multimetric, scheduler, scorers):
+        super()._finish(history, n_splits, multimetric, scheduler, scorers)
         if hasattr(self, "best_index_"):
             trial_id = int(self.cv_results_["trial_id"][self.best_index_])
             self.best_schedule_ = scheduler.schedule(trial_id)
@@ -419,3 +400,10 @@ class PopulationSearchCV(BaseSearch):
             estimator = resource.advance(
                 estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
         return estimator
+
+
+def _budget_name(resource):
+    """The estimator parameter that holds a resource's own budget."""
+    if isinstance(resource, (WarmStart, ParamBudget)):
+        return resource.param
+    return {"epochs": "max_epochs", "partial_fit": "max_iter"}.get(resource.name, resource.name)

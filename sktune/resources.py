@@ -90,6 +90,12 @@ class Resource:
         """Names of parameters that may change between steps without a rebuild."""
         return set()
 
+    def default_budget(self, estimator, n_rows):
+        """The full budget for ``max_resources="auto"``: the estimator's own (its
+        ``max_epochs``, ``max_iter``, ``n_estimators``...), ``n_rows`` for a sample
+        count, or None when there is none."""
+        return None
+
     def describe(self) -> str:
         return self.name
 
@@ -249,6 +255,9 @@ class Epochs(Resource):
                 names |= {f"callbacks__{name}__{p}" for p in cb.get_params(deep=False)}
         return _prefixed(names, prefix)
 
+    def default_budget(self, estimator, n_rows):
+        return getattr(final_step(estimator)[0], "max_epochs", None)
+
     def describe(self):
         return "epochs (skorch partial_fit; continues training)"
 
@@ -352,6 +361,9 @@ class PartialFitPasses(Resource):
         params = est.get_params(deep=False)
         return _prefixed({n for n in names if n in params}, prefix)
 
+    def default_budget(self, estimator, n_rows):
+        return getattr(final_step(estimator)[0], "max_iter", None)
+
     def describe(self):
         return "partial_fit passes (continues training)"
 
@@ -406,6 +418,9 @@ class WarmStart(Resource):
             # grown; earlier trees are untouched
             return _prefixed({"learning_rate", "l2_regularization"}, prefix)
         return set()
+
+    def default_budget(self, estimator, n_rows):
+        return final_step(estimator)[0].get_params(deep=False).get(self.param)
 
     def describe(self):
         return f"{self.param} (warm_start; continues training)"
@@ -472,6 +487,9 @@ class SampleCount(Resource):
             return estimator.fit(Xs, **params)
         return estimator.fit(Xs, ys, **params)
 
+    def default_budget(self, estimator, n_rows):
+        return n_rows
+
     def describe(self):
         return "n_samples (refits from scratch on a subsample)"
 
@@ -510,6 +528,9 @@ class ParamBudget(Resource):
         if y is None:
             return estimator.fit(X, **fit_params)
         return estimator.fit(X, y, **fit_params)
+
+    def default_budget(self, estimator, n_rows):
+        return estimator.get_params(deep=True).get(self.param)
 
     def describe(self):
         return f"{self.param} (refits from scratch)"

@@ -123,7 +123,7 @@ class ListSearch(BaseSearch):
         self.journal = journal
         self.trial_timeout = trial_timeout
 
-    def _make_scheduler(self, space, rng, n_splits):
+    def _make_scheduler(self, space, rng, context):
         items = list(self.items)
         scheduler = FIFOScheduler(ListProposer(space, items), len(items), batch_size=self.n_points)
         scheduler.n_total = len(items)
@@ -158,7 +158,7 @@ class RandomSearch(BaseSearch):
         self.journal = journal
         self.trial_timeout = trial_timeout
 
-    def _make_scheduler(self, space, rng, n_splits):
+    def _make_scheduler(self, space, rng, context):
         scheduler = FIFOScheduler(RandomProposer(space, random_state=rng), self.n_iter,
                                   batch_size=self.n_points)
         scheduler.n_total = self.n_iter

@@ -191,8 +191,8 @@ def test_synchronous_hyperband_rungs():
     assert not sched.keep_models(4)  # top rung: its models are not needed afterwards
     sched.on_result(_result(last, 0.9))
     assert sched.is_finished()
-    assert sched.is_best_candidate({"info": {"n_resources": 9}})
-    assert not sched.is_best_candidate({"info": {"n_resources": 3}})
+    assert sched.level({"info": {"n_resources": 9}}) == 9
+    assert sched.level({"info": {"n_resources": 3}}) == 3
 
 
 def test_refitting_resource_starts_every_rung_at_zero():

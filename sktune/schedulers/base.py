@@ -58,16 +58,26 @@ class TrialResult:
 
 
 class Scheduler:
-    """Base class of schedulers.
+    """Base class of schedulers: pure decisions, told every result.
+
+    The loop owns stopping: once a callback stops the search it asks for no
+    more work and finishes what is in flight.
 
     Attributes
     ----------
     synchronous : bool
         If True the loop waits for all work handed out before asking again
         (results are then independent of worker timing).
+    n_total : int or None
+        Results the search will record, if known in advance (progress bar,
+        scikit-learn's callback hooks).
+    fitted_attributes : tuple of str
+        The keys of :meth:`state`: fitted attributes the search exposes.
     """
 
     synchronous = True
+    n_total: int | None = None
+    fitted_attributes: tuple[str, ...] = ()
 
     def next_work(self, n_free: int) -> list[Work]:
         """Up to ``n_free`` pieces of work (any number when synchronous)."""
@@ -83,18 +93,11 @@ class Scheduler:
         """Whether the loop must keep this trial's fold models for later work."""
         return False
 
-    def stop(self) -> None:
-        """Hand out no new work from now on (callbacks asked to stop)."""
-        self._stopped = True
-
-    @property
-    def stopped(self) -> bool:
-        return getattr(self, "_stopped", False)
-
-    def is_best_candidate(self, row: dict) -> bool:
-        """Whether a ``cv_results_`` row may be chosen as best."""
-        return True
+    def level(self, row: dict) -> float:
+        """How far a ``cv_results_`` row went: the best is chosen among the rows of the
+        highest level a successful result reached (the budget, for Hyperband)."""
+        return 0.0
 
     def state(self) -> dict[str, Any]:
-        """Fitted attributes the search exposes (``n_resources_``...)."""
+        """The fitted attributes the search exposes, named in ``fitted_attributes``."""
         return {}

@@ -29,10 +29,9 @@ class FIFOScheduler(Scheduler):
         self._issued = 0
         self._done = 0
         self._pending: dict[int, dict] = {}
+        self.n_total = n_iter
 
     def next_work(self, n_free):
-        if self.stopped:
-            return []
         n = self.batch_size if self.synchronous else n_free
         n = min(n, self.n_iter - self._issued)
         if n <= 0:
@@ -52,4 +51,4 @@ class FIFOScheduler(Scheduler):
         self.proposer.tell(result.params, result.score if not result.failed else np.nan)
 
     def is_finished(self):
-        return not self._pending and (self.stopped or self._done >= self.n_iter)
+        return not self._pending and self._done >= self.n_iter

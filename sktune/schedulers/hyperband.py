@@ -243,15 +243,12 @@ class _HalvingBase(Scheduler):
         return trial.rung == len(self._budgets(trial)) - 1
 
     # -- what the search exposes ---------------------------------------------------------------
-    def is_best_candidate(self, row):
-        """Only results at the highest budget any trial reached successfully."""
-        top = self._top_budget()
-        return top is None or row["info"].get("n_resources") == top
+    fitted_attributes = ("n_resources_", "n_candidates_", "n_iterations_", "n_trials_",
+                         "bracket_plan_", "min_resources_", "max_resources_", "resources_used_")
 
-    def _top_budget(self):
-        reached = [self._budgets(t)[r] for t in self.trials.values()
-                   for r, s in t.scores.items() if np.isfinite(s)]
-        return max(reached) if reached else None
+    def level(self, row):
+        """The budget: the best is chosen at the highest budget reached successfully."""
+        return float(row["info"]["n_resources"])
 
     def state(self):
         levels = sorted({self._budgets(t)[r] for t in self.trials.values() for r in t.scores})
@@ -306,8 +303,6 @@ class HyperbandScheduler(_HalvingBase):
         self.n_total = sum(sum(self.plan[b]["n_candidates"]) for b in self.brackets)
 
     def next_work(self, n_free):
-        if self.stopped:
-            return []
         if not self._active or self.concurrent:
             starts = self._queue if self.concurrent else self._queue[:1]
             for run in list(starts):
@@ -339,8 +334,6 @@ class HyperbandScheduler(_HalvingBase):
             self._active.pop(i)
 
     def is_finished(self):
-        if self.stopped:
-            return not any(t.pending for t in self.trials.values())
         return not self._queue and not self._active
 
     def keep_models(self, trial_id):
@@ -390,7 +383,6 @@ class ASHAScheduler(_HalvingBase):
             n_candidates = sum(self.plan[b]["n_candidates"][0] for b in self.brackets)
         self.n_candidates = int(n_candidates)
         self._started = 0
-        self.n_total = None
 
     def _promotable(self):
         """``(trial, rung)`` of the next promotion (highest rung first), or None."""
@@ -411,8 +403,6 @@ class ASHAScheduler(_HalvingBase):
         return best
 
     def next_work(self, n_free):
-        if self.stopped:
-            return []
         works = []
         for _ in range(max(int(n_free), 0)):
             found = self._promotable()
@@ -435,7 +425,7 @@ class ASHAScheduler(_HalvingBase):
     def is_finished(self):
         if any(t.pending for t in self.trials.values()):
             return False
-        return self.stopped or (self._started >= self.n_candidates and self._promotable() is None)
+        return self._started >= self.n_candidates and self._promotable() is None
 
     def _max_reaching(self, bracket, rung):
         """An upper bound on how many trials of ``bracket`` can ever be scored at ``rung``.

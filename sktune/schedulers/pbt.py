@@ -121,18 +121,14 @@ class PBTScheduler(Scheduler):
         self._keep: set[int] = set()
         self._next_id = 0
         self._n_pending = 0
-        self._generation = 0
 
     # -- the Scheduler interface -------------------------------------------------------
     def next_work(self, n_free):
-        if self.stopped:
-            return []
         if self.synchronous:
             if self._n_pending:
                 return []
             ready = [m for m in self.members if self._can_step(m)]
             decisions = self._decide(ready)
-            self._generation += 1
         else:
             # the least trained first, so the population advances together whatever the
             # number of workers (and every member has a score to be ranked by)
@@ -171,22 +167,23 @@ class PBTScheduler(Scheduler):
     def is_finished(self):
         if self._n_pending:
             return False
-        return self.stopped or not any(self._can_step(m) for m in self.members)
+        return not any(self._can_step(m) for m in self.members)
 
     def keep_models(self, trial_id):
         return trial_id in self._keep
 
-    def is_best_candidate(self, row):
+    def level(self, row):
+        """1 for a row trained to the full budget (the best is one of those), else 0."""
         if not self.budgeted:
-            return True
+            return 1.0
         stop = row.get("stop")
-        return stop is not None and stop >= self.max_resources - 1e-9
+        return float(stop is not None and stop >= self.max_resources - 1e-9)
+
+    fitted_attributes = ("lineage_", "mode_", "mutable_params_", "n_steps_", "population_size_")
 
     def state(self):
-        best = self._best_trial()
         return {
             "lineage_": [dict(e) for e in self.lineage],
-            "best_schedule_": self.schedule(best) if best is not None else [],
             "mode_": self.mode,
             "mutable_params_": sorted(self.mutable),
             "n_steps_": self.n_steps,
@@ -280,17 +277,6 @@ class PBTScheduler(Scheduler):
         return work
 
     # -- results ---------------------------------------------------------------------
-    def _best_trial(self):
-        best, best_score = None, -math.inf
-        for t in self.trials.values():  # in the order issued; ties keep the first
-            if not t.done or t.failed:
-                continue
-            if self.budgeted and t.stop < self.max_resources - 1e-9:
-                continue
-            if t.score > best_score:
-                best, best_score = t.trial_id, t.score
-        return best
-
     def schedule(self, trial_id):
         """The hyperparameters that trained ``trial_id``'s models, step by step.
 

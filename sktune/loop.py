@@ -1,0 +1,210 @@
+"""The search loop: ask the scheduler for work, run it on every fold, record the results.
+
+One loop serves every search. The scheduler decides what to run
+(:mod:`sktune.schedulers`), the executor runs (trial, fold) jobs
+(:mod:`sktune.execution`, wrapped by the journal's replay), the history keeps
+the rows and the rule for the best (:class:`~sktune.records.History`), and
+listeners of the event stream show progress, call callbacks and write the
+journal (:mod:`sktune.events`).
+
+Synchronous schedulers get each round's results in trial order once the round
+is complete, so results never depend on worker timing. Asynchronous ones get
+each result as soon as its last fold is in.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from ._evaluate import Job, job_seed
+from .events import search_state
+from .records import result_to_row
+from .schedulers.base import TrialResult
+
+
+class SearchLoop:
+    """Run one search to its end.
+
+    Parameters
+    ----------
+    scheduler : Scheduler
+        Decides the work; told every result.
+    executor : ReplayingExecutor
+        Runs jobs (answers journaled ones at once).
+    history : History
+        Where results are recorded.
+    events : EventStream
+        Notified of jobs and results.
+    models : ModelStore
+        Fold models kept between the steps of a trial.
+    n_splits : int
+        CV folds: every piece of work runs as one job per fold.
+    entropy : int or None
+        Seed entropy; job seeds are spawned from it by (trial, fold).
+    metric : str or None
+        The metric of a trial's ``score`` (the refit metric).
+    error_score : float or "raise"
+        As the search's.
+    started : float or None
+        ``time.perf_counter()`` when the search started (default: now).
+    """
+
+    def __init__(self, scheduler, executor, history, events, models, *, n_splits, entropy,
+                 metric, error_score, started=None):
+        self.scheduler = scheduler
+        self.executor = executor
+        self.history = history
+        self.events = events
+        self.models = models
+        self.n_splits = n_splits
+        self.entropy = entropy
+        self.metric = metric
+        self.error_score = error_score
+        self.in_flight: dict[int, tuple] = {}  # trial_id -> (work, {fold: JobResult})
+        self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
+        self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
+        self.stopped = False
+        self.started = time.perf_counter() if started is None else started
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(self):
+        """Run until the scheduler is finished (or a listener stopped the search)."""
+        while True:
+            works = self.ask()
+            complete = [r for work in works for r in self.dispatch(work)]
+            if not complete and not self.ready and not self.in_flight:
+                if self.stopped or self.scheduler.is_finished() or not works:
+                    return self.history
+                continue
+            if not complete and self.in_flight:
+                complete = self.collect()
+            for result in self.release(complete):
+                self.record(result)
+
+    def ask(self):
+        """New work from the scheduler: a whole round when synchronous (and the last
+        one is over), else as many trials as there are free job slots."""
+        if self.stopped:
+            return []
+        if self.scheduler.synchronous:
+            return [] if self.in_flight or self.ready else self.scheduler.next_work(10**9)
+        free = self.executor.capacity - self.executor.n_pending
+        return self.scheduler.next_work(-(-free // self.n_splits)) if free > 0 else []
+
+    def dispatch(self, work):
+        """Hand out one job per fold; the trials the journal completes at once."""
+        self.in_flight[work.trial_id] = (work, {})
+        start, fold_models = self._continued_models(work)
+        return_model = self.scheduler.keep_models(work.trial_id)
+        source = work.trial_id if work.source is None else work.source
+        complete = []
+        for k in range(self.n_splits):
+            job = Job(
+                trial_id=work.trial_id, fold=k, params=dict(work.params), start=start,
+                stop=work.stop, seed=job_seed(self.entropy, (work.trial_id, k)),
+                model=None if fold_models is None else fold_models[k],
+                return_model=return_model,
+                device=self.last_device.get((work.trial_id, k), self.last_device.get((source, k))),
+            )
+            self.events.notify("on_job_begin", job)
+            replayed = self.executor.submit(job, work.start)
+            if replayed is not None:
+                complete.extend(self.on_job_result(replayed))
+        return complete
+
+    def _continued_models(self, work):
+        """``(start, fold models)``: the models this work continues (copies for an
+        exploit), or ``(0, None)`` when it starts afresh or its models were lost."""
+        if not work.start or work.start <= 0:
+            return work.start, None
+        source = work.trial_id if work.source is None else work.source
+        models = self.models.get(source)
+        if models is None:
+            return 0, None  # models lost (a resumed search): train from scratch
+        if work.source is not None:
+            models = [copy.deepcopy(m) for m in models]
+        return work.start, models
+
+    def collect(self):
+        """Wait for finished jobs; the trials they complete."""
+        return [r for res in self.executor.next_results() for r in self.on_job_result(res)]
+
+    def on_job_result(self, res):
+        """File one fold's result; ``[TrialResult]`` once the trial's last fold is in."""
+        work, folds = self.in_flight[res.trial_id]
+        folds[res.fold] = res
+        self.last_device[(res.trial_id, res.fold)] = res.device
+        if self.events.notify("on_job_end", res):
+            self.stopped = True
+        if len(folds) < self.n_splits:
+            return []
+        del self.in_flight[res.trial_id]
+        return [assemble(work, [folds[k] for k in range(self.n_splits)], self.metric,
+                         self.error_score)]
+
+    def release(self, complete):
+        """The results to record now: all of them, or a whole round in trial order."""
+        if not self.scheduler.synchronous:
+            return complete
+        self.ready.extend(complete)
+        if self.in_flight:
+            return []
+        ready, self.ready = sorted(self.ready, key=lambda r: r.trial_id), []
+        return ready
+
+    def record(self, result):
+        """Keep the models, write the row, tell the scheduler and the listeners."""
+        if result.models is not None and not result.failed:
+            self.models.put(result.trial_id, result.models)
+        row = result_to_row(result, self.error_score)
+        self.history.add(result, row)
+        self.scheduler.on_result(result)
+        for trial_id in [t for t in self.models if not self.scheduler.keep_models(t)]:
+            self.models.drop(trial_id)
+        state = search_state(self.history, result, self.started)
+        if self.events.notify("on_trial_end", result, row, state):
+            self.stopped = True
+
+
+def assemble(work, ordered, metric, error_score):
+    """The :class:`TrialResult` of ``work`` from its folds' results, in fold order.
+
+    With ``error_score="raise"`` a failed fold raises its error (the original
+    exception where it could be sent back, as GridSearchCV does).
+    """
+    errors = [r.error for r in ordered]
+    if error_score == "raise" and any(e is not None for e in errors):
+        _raise_failed(work, next(r for r in ordered if r.error is not None))
+    metrics = sorted({m for r in ordered for m in r.test_scores})
+    test = {m: np.array([r.test_scores.get(m, np.nan) for r in ordered]) for m in metrics}
+    train = {m: np.array([r.train_scores.get(m, np.nan) for r in ordered]) for m in metrics
+             if any(r.train_scores for r in ordered)}
+    result = TrialResult(
+        work=work, test_scores=test, train_scores=train,
+        fit_times=np.array([r.fit_time for r in ordered]),
+        score_times=np.array([r.score_time for r in ordered]),
+        errors=errors, devices=[r.device for r in ordered],
+        models=[r.model for r in ordered] if all(r.model is not None for r in ordered)
+        else None,
+    )
+    metric = metric or (metrics[0] if len(metrics) == 1 else None)
+    if not result.failed and metric in test:
+        result.score = float(np.mean(test[metric]))
+    return result
+
+
+def _raise_failed(work, bad):
+    if bad.exception is not None:
+        if hasattr(bad.exception, "add_note"):
+            bad.exception.add_note(
+                f"sktune: raised by the trial with params {work.params} on fold {bad.fold} "
+                "(error_score='raise')."
+            )
+        raise bad.exception
+    raise ValueError(
+        f"A trial with params {work.params} failed on fold {bad.fold} and "
+        f"error_score='raise':\n{bad.traceback or bad.error}"
+    )
