@@ -254,3 +254,27 @@ def _memmapping_executor(n_jobs):
         "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "BLIS_NUM_THREADS",
         "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")}
     return get_memmapping_executor(n_jobs, timeout=300, env=env)
+
+
+# -- joblib and loky internals used by sktune.execution ----------------------------------------
+def active_joblib_backend():
+    """The active joblib backend and its ``n_jobs``, as ``joblib.parallel_config`` set them."""
+    from joblib.parallel import get_active_backend
+
+    return get_active_backend()
+
+
+def is_broken_process_pool(exc):
+    """Whether ``exc`` says a loky worker process died and broke the pool."""
+    from joblib.externals.loky.process_executor import BrokenProcessPool
+
+    return isinstance(exc, BrokenProcessPool)
+
+
+def cloudpickle_module():
+    """``cloudpickle``, or the copy joblib < 1.5 vendors."""
+    try:
+        import cloudpickle
+    except ImportError:
+        from joblib.externals import cloudpickle
+    return cloudpickle

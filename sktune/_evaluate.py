@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sklearn
 from sklearn.base import clone
 
-from ._compat import index_rows, safe_split
+from ._compat import cloudpickle_module, index_rows, safe_split
 from ._scoring import compute_scores
 from .resources import set_params_in_place
 
@@ -37,6 +38,7 @@ class Data:
     device_param: str | None
     classes: Any = None
     pack_models: bool = True  # fold models cross process boundaries as PackedModel
+    sklearn_config: dict | None = None  # the caller's sklearn.get_config(), set in the workers
 
 
 @dataclass
@@ -79,7 +81,7 @@ class DataFile:
 
 
 _DATA_CACHE: dict = {}
-_THREADS_DONE: dict = {}
+_THREAD_CAP: dict = {}
 
 
 def _resolve_data(data):
@@ -116,18 +118,55 @@ def _expose_main_classes(estimator):
                 setattr(main, name, cls)
 
 
-def _cap_worker_threads(n):
-    """Cap BLAS/OpenMP/torch threads in this worker process (once per library)."""
-    if n is None:
-        return
-    if _THREADS_DONE.get("blas") != n:
-        from threadpoolctl import threadpool_limits
+def cap_threads(n):
+    """Cap the BLAS/OpenMP (threadpoolctl) and torch threads of this process at ``n``.
 
-        threadpool_limits(limits=n)
-        _THREADS_DONE["blas"] = n
-    if "torch" in sys.modules and _THREADS_DONE.get("torch") != n:
-        sys.modules["torch"].set_num_threads(n)
-        _THREADS_DONE["torch"] = n
+    Parameters
+    ----------
+    n : int
+        Threads per library.
+
+    Returns
+    -------
+    restore : callable
+        Gives the previous limits back.
+    """
+    from threadpoolctl import threadpool_limits
+
+    limits = threadpool_limits(limits=n)
+    torch = sys.modules.get("torch")
+    torch_before = None if torch is None else torch.get_num_threads()
+    if torch is not None:
+        torch.set_num_threads(n)
+
+    def restore():
+        limits.restore_original_limits()
+        if torch_before is not None:
+            torch.set_num_threads(torch_before)
+
+    return restore
+
+
+def _cap_worker_threads(n):
+    """Cap this worker process's threads at ``n``: once, and again once torch is imported."""
+    key = (n, "torch" in sys.modules)
+    if n is None or _THREAD_CAP.get("key") == key:
+        return
+    cap_threads(n)
+    _THREAD_CAP["key"] = key
+
+
+def caller_sklearn_config(config):
+    """Context manager setting the caller's scikit-learn configuration in this worker.
+
+    scikit-learn's configuration is thread-local, so every job sets it, as
+    ``sklearn.utils.parallel.delayed`` does for ``GridSearchCV``. Keys this
+    scikit-learn does not know (another version on a remote worker) are skipped.
+    """
+    if not config:
+        return contextlib.nullcontext()
+    known = sklearn.get_config()
+    return sklearn.config_context(**{k: v for k, v in config.items() if k in known})
 
 
 class DivergedError(FloatingPointError):
@@ -216,15 +255,6 @@ class PackedModel:
         return self
 
 
-def cloudpickle_module():
-    """``cloudpickle``, or the copy joblib < 1.5 vendors."""
-    try:
-        import cloudpickle
-    except ImportError:
-        from joblib.externals import cloudpickle
-    return cloudpickle
-
-
 def _fit_and_score(job, data, result):
     """Train the fold model of ``job`` to its budget and score it into ``result``."""
     train, test = data.splits[job.fold]
@@ -271,7 +301,8 @@ def run_job(job: Job, data: Data | DataFile) -> JobResult:
     result = JobResult(job.trial_id, job.fold, device=job.device)
     try:
         data = _resolve_data(data)
-        with seeded_torch(job.seed):  # torch's state is given back (n_jobs=1 runs here)
+        # torch's state is given back (n_jobs=1 runs here)
+        with caller_sklearn_config(data.sklearn_config), seeded_torch(job.seed):
             _fit_and_score(job, data, result)
     except Exception as exc:  # a failing trial never kills the search
         result.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()

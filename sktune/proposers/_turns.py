@@ -11,18 +11,15 @@ class SubspaceTurns(Proposer):
 
     Subclasses implement ``_ask_one(i, pending, taken)``: a new configuration of
     subspace ``i`` (not in ``taken``), or None when that subspace has none
-    left. ``self._random`` gives the random points a model starts from; it is
-    told every result, so those points skip the configurations already tried.
+    left. ``self._random`` gives the random points a model starts from; it reads
+    the same observations, so those points skip the configurations already tried.
     """
 
-    def __init__(self, space, *, random_state=None):
-        super().__init__(space, random_state=random_state)
-        self._random = RandomProposer(self.space, random_state=self.rng)
+    def __init__(self, space, *, random_state=None, observations=None):
+        super().__init__(space, random_state=random_state, observations=observations)
+        self._random = RandomProposer(self.space, random_state=self.rng,
+                                      observations=self.observations)
         self._turn = 0
-
-    def tell(self, params, score):
-        super().tell(params, score)
-        self._random.tell(params, score)
 
     def ask(self, n, *, pending=()):
         pending = list(pending)

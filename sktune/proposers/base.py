@@ -45,6 +45,32 @@ class SpaceExhaustedWarning(UserWarning):
     """Every point of a finite search space has been proposed; repeats follow."""
 
 
+class Observations:
+    """The results a proposer knows, in the order told, and their configurations' keys.
+
+    One store serves a proposer and the helpers it asks (its random starting
+    points, a budget's model): each result is told once. ``at(budget)`` is the
+    store of the results at one budget (filled as results are added).
+    """
+
+    def __init__(self):
+        self.items: list[tuple[dict, float]] = []
+        self.keys: set[str] = set()
+        self._at: dict[float, Observations] = {}
+
+    def add(self, params, score, budget=None):
+        self.items.append((dict(params), float(score)))
+        self.keys.add(params_key(params))
+        if budget is not None:
+            self.at(budget).add(params, score)
+
+    def at(self, budget):
+        """The results at ``budget``."""
+        if budget not in self._at:
+            self._at[budget] = Observations()
+        return self._at[budget]
+
+
 class Proposer:
     """Base class: ``ask`` for configurations, ``tell`` their scores (higher is better).
 
@@ -60,25 +86,31 @@ class Proposer:
     ----------
     space : SearchSpace, dict or list of dict
     random_state : int, numpy Generator or None
+    observations : Observations or None
+        The store of results to read (shared with the proposer that asks this
+        one); a new one by default.
     """
 
-    def __init__(self, space: SearchSpace, *, random_state=None):
+    def __init__(self, space: SearchSpace, *, random_state=None, observations=None):
         self.space = SearchSpace(space)
         self.rng = np.random.default_rng(random_state)
-        self.observed: list[tuple[dict, float]] = []
-        self._seen: set[str] = set()
+        self.observations = Observations() if observations is None else observations
         self._warned_exhausted = False
+
+    @property
+    def observed(self) -> list[tuple[dict, float]]:
+        """``(params, score)`` of every result told, in order."""
+        return self.observations.items
 
     def ask(self, n: int, *, pending=()) -> list[dict]:
         raise NotImplementedError
 
     def tell(self, params: dict, score: float) -> None:
-        self.observed.append((dict(params), float(score)))
-        self._seen.add(params_key(params))
+        self.observations.add(params, score)
 
     def _is_new(self, params, taken) -> bool:
         key = params_key(params)
-        return key not in self._seen and key not in taken
+        return key not in self.observations.keys and key not in taken
 
     def _unseen_point(self, i, taken):
         """A random unseen point of finite subspace ``i``, or None (none left / infinite)."""

@@ -430,6 +430,9 @@ class GPProposer(SubspaceTurns):
         the model around the good ones.
     random_state : int, Generator or None
         Seeds the proposals.
+    observations : Observations or None, default=None
+        The results to read, shared with a proposer that asks this one (a
+        budget's model in Hyperband); a new store by default.
 
     Examples
     --------
@@ -459,9 +462,9 @@ class GPProposer(SubspaceTurns):
     def __init__(
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
-        random_state=None,
+        random_state=None, observations=None,
     ):
-        super().__init__(space, random_state=random_state)
+        super().__init__(space, random_state=random_state, observations=observations)
         if acq_func not in ("EI", "PI", "LCB"):
             raise ValueError(f"acq_func must be 'EI', 'PI' or 'LCB'. Got {acq_func!r} instead.")
         self.n_initial_points = n_initial_points

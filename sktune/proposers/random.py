@@ -22,6 +22,9 @@ class RandomProposer(Proposer):
         The search space.
     random_state : int, numpy Generator or None
         Seeds the proposals.
+    observations : Observations or None, default=None
+        The results to read (shared with the proposer that asks this one for
+        random points); a new store by default.
 
     Examples
     --------
@@ -37,8 +40,8 @@ class RandomProposer(Proposer):
        evaluation of integrals". USSR Comput. Math. Math. Phys. 7, 1967.
     """
 
-    def __init__(self, space, *, random_state=None):
-        super().__init__(space, random_state=random_state)
+    def __init__(self, space, *, random_state=None, observations=None):
+        super().__init__(space, random_state=random_state, observations=observations)
         self._engines = [
             qmc.Sobol(d=len(s), scramble=True, seed=self.rng) for s in self.space.subspaces
         ]

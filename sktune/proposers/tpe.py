@@ -114,6 +114,9 @@ class TPEProposer(SubspaceTurns):
         Weight of the uniform component of each density, relative to one observation.
     random_state : int, Generator or None
         Seeds the proposals.
+    observations : Observations or None, default=None
+        The results to read, shared with a proposer that asks this one (a
+        budget's model in Hyperband); a new store by default.
 
     Examples
     --------
@@ -139,8 +142,8 @@ class TPEProposer(SubspaceTurns):
     """
 
     def __init__(self, space, *, n_initial_points=10, gamma=0.15, n_ei_candidates=24,
-                 prior_weight=1.0, random_state=None):
-        super().__init__(space, random_state=random_state)
+                 prior_weight=1.0, random_state=None, observations=None):
+        super().__init__(space, random_state=random_state, observations=observations)
         if not 0 < gamma < 1:
             raise ValueError(f"gamma must be in (0, 1). Got {gamma!r} instead.")
         if not prior_weight > 0:

@@ -113,8 +113,9 @@ class BudgetProposer(Proposer):
             n_inputs = max(s.n_features for s in self.space.subspaces)
         self.min_points = min_points if min_points is not None else max(n_inputs + 2, 6)
         self.random_fraction = random_fraction
-        self._random = RandomProposer(self.space, random_state=self.rng)
-        self._models: dict[float, Proposer] = {}
+        self._random = RandomProposer(self.space, random_state=self.rng,
+                                      observations=self.observations)
+        self._models: dict[float, Proposer] = {}  # budget -> model of its results
         self.model_budgets_: list = []  # budget whose model made each proposal (None: random)
 
     def _budget_model(self):
@@ -158,14 +159,12 @@ class BudgetProposer(Proposer):
         return None
 
     def tell(self, params, score, budget=None):
-        super().tell(params, score)
-        self._random.tell(params, score)
-        if self.model in _MODELS and budget is not None:
-            if budget not in self._models:
-                self._models[budget] = _MODELS[self.model](
-                    self.space, n_initial_points=1, random_state=self.rng
-                )
-            self._models[budget].tell(params, score)
+        self.observations.add(params, score, budget)
+        if self.model in _MODELS and budget is not None and budget not in self._models:
+            self._models[budget] = _MODELS[self.model](
+                self.space, n_initial_points=1, random_state=self.rng,
+                observations=self.observations.at(budget),
+            )
 
 
 @dataclass
