@@ -30,12 +30,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import math
 import numbers
 import os
-import re
 
 import numpy as np
+
+from ._keys import params_key, stable_repr, to_json
 
 __all__ = ["Journal", "read_journal", "JOURNAL_VERSION"]
 
@@ -47,35 +47,6 @@ _RESUME_FREE = {
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
 }
 
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def stable_repr(value) -> str:
-    """``repr`` without memory addresses (stable from one process to the next)."""
-    return _ADDRESS.sub("", repr(value))
-
-
-def to_json(value):
-    """A JSON-friendly copy: numpy scalars and arrays unpacked, non-finite floats as None."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_json(value.tolist())
-    return {"__repr__": stable_repr(value)}
-
-
-def params_key(params) -> str:
-    """A canonical text of a configuration, equal for equal configurations."""
-    return json.dumps(to_json(dict(params)), sort_keys=True, allow_nan=False)
 
 
 def _hash(obj) -> str:

@@ -8,15 +8,11 @@ import warnings
 
 import numpy as np
 
+from .._keys import params_key
 from ..space import Categorical, Integer, SearchSpace
 
 #: Finite subspaces up to this many points are enumerated when random draws run dry.
 _MAX_ENUMERATE = 20000
-
-
-def params_key(params) -> str:
-    """A hashable, order-free key of a configuration (for de-duplication)."""
-    return repr(sorted((k, repr(v)) for k, v in params.items()))
 
 
 def subspace_size(subspace) -> float:
