@@ -9,7 +9,7 @@ from concurrent.futures import wait as futures_wait
 import sklearn
 
 from .._evaluate import Data, Job, JobResult
-from .backend import failed, exit_code_text, worker_died_text
+from .backend import exit_code_text, failed, worker_died_text
 from .dask_client import DaskBackend
 from .devices import REMOTE_BACKENDS, active_backend, effective_n_jobs, resolve_devices
 from .inline import InlineBackend
