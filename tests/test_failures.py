@@ -102,6 +102,26 @@ def test_a_worker_that_dies_fails_only_its_own_trial(data):
                                   alone.cv_results_["mean_test_score"])
 
 
+def test_a_worker_that_dies_under_a_custom_backend_fails_only_its_own_trial(data):
+    import joblib
+    from joblib._parallel_backends import LokyBackend  # noqa: PLC2701 - test only
+
+    class RoundsBackend(LokyBackend):  # a process backend sktune runs in rounds
+        pass
+
+    joblib.register_parallel_backend("sktune-test-loky-rounds", RoundsBackend)
+    X, y = data
+    items = trials("ok", "die", "ok")
+    with joblib.parallel_config(backend="sktune-test-loky-rounds", n_jobs=2), \
+            pytest.warns(UserWarning, match="1 of the 3 trials failed"):
+        search = ListSearch(Fragile(), SPACE, items, cv=2, n_jobs=2, n_points=3,
+                            refit=False).fit(X, y)
+    res = search.cv_results_
+    assert res["status"].tolist() == ["ok", "failed", "ok"]
+    assert "WorkerDiedError" in res["error"][1] and "EXIT(7)" in res["error"][1]
+    assert search.n_worker_restarts_ >= 2
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_a_hanging_job_is_failed_after_trial_timeout(data, n_jobs):
     X, y = data
