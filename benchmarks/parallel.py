@@ -50,9 +50,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch  # noqa: E402
 from skorch import NeuralNetClassifier  # noqa: E402
 
-from sktune._base import BaseSearch  # noqa: E402
 from sktune.proposers.base import Proposer  # noqa: E402
 from sktune.schedulers.fifo import FIFOScheduler  # noqa: E402
+from sktune.search import BaseSearch  # noqa: E402
 
 warnings.filterwarnings("ignore", category=UserWarning)
 

@@ -135,7 +135,7 @@ def _min_resources(a):
 def _hyperband_brackets(a):
     """Most brackets (cycling through the table) whose epochs fit the PBT budget (+10%)."""
     try:
-        from sktune.schedulers.hyperband import hyperband_plan
+        from sktune.schedulers import hyperband_plan
 
         plan = hyperband_plan(_min_resources(a), a.max_epochs, 3)
         costs = []

@@ -6,9 +6,7 @@ Drop-in replacements for scikit-learn's ``GridSearchCV``:
 :class:`PopulationSearchCV` (population based training).
 """
 
-from .bayes import BayesSearchCV
-from .hyperband import HyperbandSearchCV
-from .population import PopulationSearchCV
+from .search import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV
 from .space import Categorical, Integer, Real, SearchSpace
 
 __version__ = "0.1.0.dev0"

@@ -63,18 +63,10 @@ else:  # pragma: no cover
 
 # -- the searches ---------------------------------------------------------------------------
 def _classes():
-    """The search classes available now, by short name."""
-    import importlib
+    """The search classes, by short name."""
+    from .search import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV
 
-    found = {}
-    for short, module, name in (("bayes", "bayes", "BayesSearchCV"),
-                                ("hyperband", "hyperband", "HyperbandSearchCV"),
-                                ("pbt", "population", "PopulationSearchCV")):
-        try:
-            found[short] = getattr(importlib.import_module(f"sktune.{module}"), name)
-        except (ImportError, AttributeError):
-            continue
-    return found
+    return {"bayes": BayesSearchCV, "hyperband": HyperbandSearchCV, "pbt": PopulationSearchCV}
 
 
 def _pipeline_task(cfg, seed):

@@ -21,7 +21,7 @@ import numpy as np
 
 from ._evaluate import Job, job_seed
 from .events import search_state
-from .records import result_to_row
+from .records.rows import result_to_row
 from .schedulers.base import TrialResult
 
 

@@ -15,10 +15,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.linear_model import Ridge
 
-from sktune._base import BaseSearch
 from sktune.proposers.base import Proposer
 from sktune.proposers.random import RandomProposer
 from sktune.schedulers.fifo import FIFOScheduler
+from sktune.search import BaseSearch
 
 
 class Fragile(RegressorMixin, BaseEstimator):

@@ -12,7 +12,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 # Public modules whose ``__all__`` is the public API.
 MODULES = ["sktune", "sktune.callbacks", "sktune.plots", "sktune.progress", "sktune.resources",
-           "sktune.journal", "sktune.demo"]
+           "sktune.records.journal", "sktune.demo"]
 
 # Checks every public class and function passes (numpydoc's codes):
 # GL08 no docstring, SS01 no summary, PR01 parameter not documented, PR02 unknown
@@ -43,7 +43,7 @@ def _public_objects():
 
 
 # Public for the searches' own use, not built by users (the ``journal=`` parameter is the API).
-INTERNAL = {"sktune.journal.Journal"}
+INTERNAL = {"sktune.records.journal.Journal"}
 PUBLIC = {k: v for k, v in _public_objects().items() if k not in INTERNAL}
 # The proposers users may drive with ask / tell (their module also exports the base class).
 for _name in ("RandomProposer", "GPProposer", "TPEProposer"):
@@ -89,8 +89,8 @@ def test_public_method_docstring(path):
 
 # The Examples of the classes users start from run as doctests (the others are run by
 # ``pytest --doctest-modules sktune`` and by the documentation build).
-DOCTESTED = ["sktune.bayes.BayesSearchCV", "sktune.hyperband.HyperbandSearchCV",
-             "sktune.population.PopulationSearchCV", "sktune.plots.ConvergenceDisplay",
+DOCTESTED = ["sktune.search.bayes.BayesSearchCV", "sktune.search.hyperband.HyperbandSearchCV",
+             "sktune.search.population.PopulationSearchCV", "sktune.plots.ConvergenceDisplay",
              "sktune.plots.RungDisplay", "sktune.plots.LineageDisplay",
              "sktune.plots.ParallelCoordinatesDisplay", "sktune.space.Real",
              "sktune.space.SearchSpace", "sktune.progress.SearchProgress",

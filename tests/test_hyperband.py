@@ -15,9 +15,10 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from sktune import Categorical, HyperbandSearchCV, Integer, Real
+from sktune.proposers import BudgetProposer
 from sktune.proposers.base import params_key
 from sktune.resources import Epochs, PartialFitPasses, Resource, SampleCount, WarmStart
-from sktune.schedulers import ASHAScheduler, BudgetProposer, HyperbandScheduler, hyperband_plan
+from sktune.schedulers import ASHAScheduler, HyperbandScheduler, hyperband_plan
 from sktune.schedulers.base import TrialResult
 from sktune.space import SearchSpace
 

@@ -18,7 +18,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
 from sktune import BayesSearchCV, Categorical, Real
-from sktune.journal import read_journal
+from sktune.records import read_journal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

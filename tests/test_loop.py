@@ -13,9 +13,8 @@ from sktune import HyperbandSearchCV, Real
 from sktune._evaluate import JobResult
 from sktune._models import ModelStore
 from sktune.events import EventStream
-from sktune.journal import ReplayingExecutor
 from sktune.loop import SearchLoop
-from sktune.records import History
+from sktune.records import History, ReplayingExecutor
 from sktune.schedulers.base import Scheduler, Work
 
 

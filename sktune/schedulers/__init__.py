@@ -2,8 +2,8 @@
 
 from .base import Scheduler, TrialResult, Work
 from .fifo import FIFOScheduler
-from .hyperband import ASHAScheduler, BudgetProposer, HyperbandScheduler, hyperband_plan
+from .halving import ASHAScheduler, HyperbandScheduler, hyperband_plan
 from .pbt import PBTScheduler
 
 __all__ = ["Scheduler", "Work", "TrialResult", "FIFOScheduler", "PBTScheduler",
-           "HyperbandScheduler", "ASHAScheduler", "BudgetProposer", "hyperband_plan"]
+           "HyperbandScheduler", "ASHAScheduler", "hyperband_plan"]

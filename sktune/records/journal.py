@@ -35,7 +35,7 @@ import os
 
 import numpy as np
 
-from ._keys import params_key, stable_repr, to_json
+from .._keys import params_key, stable_repr, to_json
 
 __all__ = ["Journal", "read_journal", "JOURNAL_VERSION"]
 
@@ -110,7 +110,7 @@ def read_journal(path):
     Examples
     --------
     >>> import json, os, tempfile
-    >>> from sktune.journal import read_journal
+    >>> from sktune.records import read_journal
     >>> path = os.path.join(tempfile.mkdtemp(), "search.jsonl")
     >>> with open(path, "w") as f:  # a crash left the last line half written
     ...     print(json.dumps({"event": "start"}), file=f)
@@ -256,7 +256,7 @@ def _num(v):
 
 def job_result_from_event(event):
     """A :class:`~sktune._evaluate.JobResult` read back from a ``job`` event."""
-    from ._evaluate import JobResult
+    from .._evaluate import JobResult
 
     def scores(d):
         return {k: (np.nan if v is None else float(v)) for k, v in (d or {}).items()}

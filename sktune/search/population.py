@@ -8,13 +8,13 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
-from ._validation import BOOL, Check, Interval, Options
-from .proposers.base import SpaceExhaustedWarning
-from .proposers.random import RandomProposer
-from .resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
-from .resources import set_params_in_place as _set_changed
-from .schedulers.pbt import PBTScheduler
+from .._validation import BOOL, Check, Interval, Options
+from ..proposers.base import SpaceExhaustedWarning
+from ..proposers.random import RandomProposer
+from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
+from ..resources import set_params_in_place as _set_changed
+from ..schedulers.pbt import PBTScheduler
+from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
 __all__ = ["PopulationSearchCV"]
 

@@ -6,16 +6,17 @@ import math
 
 import numpy as np
 
-from ._base import MODEL_MEMORY_CONSTRAINT, BaseSearch
-from ._validation import BOOL, NONE, Check, Interval, Options
-from .resources import (
+from .._validation import BOOL, NONE, Check, Interval, Options
+from ..proposers.budget import BudgetProposer
+from ..resources import (
     ParamBudget,
     Resource,
     SampleCount,
     final_step,
     make_resource,
 )
-from .schedulers.hyperband import ASHAScheduler, BudgetProposer, HyperbandScheduler
+from ..schedulers.halving import ASHAScheduler, HyperbandScheduler
+from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
 __all__ = ["HyperbandSearchCV"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import rankdata
 
-from .schedulers.base import TrialResult
+from ..schedulers.base import TrialResult
 
 _BASE_INFO = ("trial_id", "status", "error", "device")
 
@@ -110,63 +110,3 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
         else:
             results[key] = np.array(values, dtype=object)
     return results
-
-
-class History:
-    """The rows a search recorded, and the one rule that picks the best of them.
-
-    The rule: among the rows at the highest *level* that a successful result
-    reached (``level(row)``: the budget for Hyperband, whether the full budget
-    was trained for PBT, 0 for plain searches), the highest mean test score of
-    ``metric``, the first row on ties. The progress bar, callbacks,
-    ``best_score_so_far_`` and ``best_index_`` all use it, so a callback never
-    sees a best that the search could not pick.
-
-    Parameters
-    ----------
-    level : callable
-        ``level(row) -> float``, from the scheduler.
-    metric : str or None
-        The metric the best is chosen by (None: no best, as with several
-        metrics and ``refit=False``).
-    """
-
-    def __init__(self, level, metric):
-        self.level = level
-        self.metric = metric
-        self.rows: list[dict] = []
-        self.scores: list[float] = []  # the mean test score of each result (NaN: failed)
-        self._levels: list[float] = []
-        self._best: dict[float, tuple[float, int]] = {}  # level -> (score, row index)
-        self._top = None
-
-    def add(self, result, row):
-        """Record one result and its row."""
-        index, level = len(self.rows), self.level(row)
-        self.rows.append(row)
-        self.scores.append(result.score)
-        self._levels.append(level)
-        score = self._row_score(row)
-        if not np.isnan(score) and (level not in self._best or score > self._best[level][0]):
-            self._best[level] = (score, index)
-        if not result.failed and np.isfinite(result.score):
-            self._top = level if self._top is None else max(self._top, level)
-
-    def _row_score(self, row):
-        if self.metric is None or self.metric not in row["test"]:
-            return np.nan
-        return float(np.mean(row["test"][self.metric]))
-
-    def eligible(self):
-        """Which rows the rule may pick (all of them before any success)."""
-        return np.array([self._top is None or lv == self._top for lv in self._levels])
-
-    def best_row(self):
-        """The best row so far, or None."""
-        best = self._best.get(self._top)
-        return None if best is None else self.rows[best[1]]
-
-    def best_score(self):
-        """The best row's mean test score so far (NaN before any)."""
-        best = self._best.get(self._top)
-        return np.nan if best is None else best[0]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import BaseSearch
-from ._validation import NONE, Interval, Options
-from .proposers.gp import GPProposer
-from .schedulers.fifo import FIFOScheduler
+from .._validation import NONE, Interval, Options
+from ..proposers.gp import GPProposer
+from ..schedulers.fifo import FIFOScheduler
+from .base import BaseSearch
 
 __all__ = ["BayesSearchCV"]
 

@@ -20,19 +20,19 @@ from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
 from sklearn.utils.validation import check_is_fitted
 
-from . import _compat
+from .. import _compat
+from .._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_torch
+from .._models import ModelStore, parse_size
+from .._scoring import build_scorers
+from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
+from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
+from ..execution import Executor, check_devices, resolve_devices
+from ..loop import SearchLoop
+from ..records import History, Journal, ReplayingExecutor, build_cv_results
+from ..records.journal import check_journal_path, fingerprint
+from ..resources import FullFit
+from ..space import SearchSpace
 from ._delegation import DelegationMixin
-from ._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_torch
-from ._models import ModelStore, parse_size
-from ._scoring import build_scorers
-from ._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
-from .events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
-from .execution import Executor, check_devices, resolve_devices
-from .journal import Journal, ReplayingExecutor, check_journal_path, fingerprint
-from .loop import SearchLoop
-from .records import History, build_cv_results
-from .resources import FullFit
-from .space import SearchSpace
 
 
 def _is_device_list(v):
@@ -385,6 +385,6 @@ def _as_list(callbacks):
 
 
 def _progress(verbose, total, desc="sktune"):
-    from .progress import make_progress
+    from ..progress import make_progress
 
     return make_progress(verbose, total, desc)
