@@ -272,7 +272,17 @@ def test_callback_sees_the_state():
     assert best == sorted(best)
 
 
-def test_custom_cv_iterable_and_splitter():
-    splits = list(KFold(3, shuffle=True, random_state=0).split(X_iris))
-    search = small_search(cv=splits, n_iter=2).fit(X_iris, y_iris)
+@pytest.mark.parametrize("kind", ["list", "generator", "splitter"])
+def test_custom_cv_iterable_and_splitter(kind):
+    kfold = KFold(3, shuffle=True, random_state=0)
+    splits = list(kfold.split(X_iris))
+    cv = {"list": splits, "generator": kfold.split(X_iris), "splitter": kfold}[kind]
+    search = small_search(cv=cv, n_iter=2).fit(X_iris, y_iris)
     assert search.n_splits_ == 3
+    # every fold was trained and scored on exactly the given split
+    res = search.cv_results_
+    for i, params in enumerate(res["params"]):
+        for k, (train, test) in enumerate(splits):
+            model = LogisticRegression(max_iter=200, **params).fit(X_iris[train], y_iris[train])
+            expected = accuracy_score(y_iris[test], model.predict(X_iris[test]))
+            assert res[f"split{k}_test_score"][i] == pytest.approx(expected)

@@ -76,8 +76,14 @@ def test_core_imports_without_extras():
     assert out.stdout.startswith("ok")
 
 
-@pytest.mark.parametrize("name", ["BayesSearchCV"])
+@pytest.mark.parametrize("name", ["BayesSearchCV", "HyperbandSearchCV", "PopulationSearchCV",
+                                  "Real", "Integer", "Categorical", "SearchSpace"])
 def test_public_classes_exported(name):
+    import inspect
+
     import sktune
 
     assert name in sktune.__all__
+    obj = getattr(sktune, name)
+    assert inspect.isclass(obj) and obj.__name__ == name
+    assert obj.__module__.startswith("sktune.") and not obj.__module__.split(".")[-1].startswith("_")

@@ -59,12 +59,6 @@ def _log_h(z):
     return out
 
 
-def log_expected_improvement(mu, sigma, best, xi=0.0):
-    """log EI for maximisation, stable far into the tails."""
-    sigma = np.maximum(sigma, 1e-12)
-    return _log_h((mu - best - xi) / sigma) + np.log(sigma)
-
-
 def acquisition(kind, mu, sigma, best, *, xi=0.01, kappa=1.96, grad=False):
     """Acquisition values (higher is better) for a maximisation problem.
 
