@@ -255,12 +255,8 @@ class PackedModel:
         return self
 
 
-def _fit_and_score(job, data, result):
-    """Train the fold model of ``job`` to its budget and score it into ``result``."""
-    train, test = data.splits[job.fold]
-    result.n_test = len(test)
-    if job.return_model:
-        _expose_main_classes(data.estimator)
+def _fold_model(job, data):
+    """The model ``job`` trains: its fold model to continue, or a seeded clone, set up."""
     est = job.model.unpack() if isinstance(job.model, PackedModel) else job.model
     if est is None:
         est = clone(data.estimator)
@@ -272,7 +268,16 @@ def _fit_and_score(job, data, result):
         est.set_params(**params)
     else:  # only what changed: re-setting skorch's module__* would rebuild the net
         set_params_in_place(est, params)
-    apply_device(est, job.device, data.device_param)
+    return apply_device(est, job.device, data.device_param)
+
+
+def _fit_and_score(job, data, result):
+    """Train the fold model of ``job`` to its budget and score it into ``result``."""
+    train, test = data.splits[job.fold]
+    result.n_test = len(test)
+    if job.return_model:
+        _expose_main_classes(data.estimator)
+    est = _fold_model(job, data)
     X_train, y_train = safe_split(est, data.X, data.y, train)
     X_test, y_test = safe_split(est, data.X, data.y, test, train)
     fit_params = _slice_fit_params(data.fit_params, train, _n_samples(data.X))
