@@ -278,3 +278,19 @@ def cloudpickle_module():
     except ImportError:
         from joblib.externals import cloudpickle
     return cloudpickle
+
+
+# -- scikit-learn and skorch internals used by sktune.resources and sktune.space ---------------
+def mlp_optimizer(estimator):
+    """The optimizer an MLP built on its first ``partial_fit`` (None before), which
+    scikit-learn keeps and would not update from ``learning_rate_init``/``momentum``."""
+    return getattr(estimator, "_optimizer", None)
+
+
+def skorch_prefixes(net):
+    """The parameter prefixes a skorch net routes itself: ``module``, ``criterion``,
+    ``optimizer`` and the names of the extra modules, criteria and optimizers it has."""
+    routed = {"module", "criterion", "optimizer"}
+    for attr in ("_modules", "_criteria", "_optimizers"):
+        routed |= set(getattr(net, attr, ()))
+    return routed

@@ -57,3 +57,26 @@ def _as_float(value):
     ):
         raise ValueError(f"A scorer must return a number. Got {value!r} instead.")
     return float(value)
+
+
+def check_refit(refit, multimetric, metrics):
+    """The metric ``refit`` selects by (None: several metrics and no name); bad values raise."""
+    if multimetric and refit is True:
+        raise ValueError(
+            "With several metrics in 'scoring', 'refit' must be the name of the metric to "
+            f"select the best candidate with (one of {sorted(metrics)}), a callable, or "
+            "False. Got True instead."
+        )
+    if multimetric and isinstance(refit, str) and refit not in metrics:
+        raise ValueError(
+            f"The 'refit' parameter must be one of the scoring metrics {sorted(metrics)}. "
+            f"Got {refit!r} instead."
+        )
+    if not multimetric and isinstance(refit, str) and refit != "score":
+        raise ValueError(
+            "The 'refit' parameter may be a metric name only with several metrics in "
+            f"'scoring'. Got {refit!r}; use refit=True."
+        )
+    if isinstance(refit, str):
+        return refit
+    return "score" if not multimetric else None

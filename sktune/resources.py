@@ -41,7 +41,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import index_rows
+from ._compat import index_rows, mlp_optimizer
 
 __all__ = [
     "Resource",
@@ -299,7 +299,7 @@ def _sync_mlp(estimator):
     scikit-learn builds the optimizer on the first ``partial_fit`` and keeps it,
     so later changes of these parameters would otherwise be ignored.
     """
-    opt = getattr(estimator, "_optimizer", None)
+    opt = mlp_optimizer(estimator)
     if opt is None:
         return
     lr = getattr(estimator, "learning_rate_init", None)

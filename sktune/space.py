@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ._compat import skorch_prefixes
+
 __all__ = ["Real", "Integer", "Categorical", "SearchSpace", "Subspace"]
 
 
@@ -516,9 +518,7 @@ def _routed_by_prefix(estimator, params, name):
         owner = estimator if i == 0 else params.get("__".join(parts[:i]))
         routed = set(getattr(owner, "prefixes_", ()))
         if hasattr(owner, "initialize_module"):  # skorch: module__, criterion__, optimizer__
-            routed |= {"module", "criterion", "optimizer"}
-            for attr in ("_modules", "_criteria", "_optimizers"):
-                routed |= set(getattr(owner, attr, ()))
+            routed |= skorch_prefixes(owner)
         if parts[i] in routed:
             return True
     return False

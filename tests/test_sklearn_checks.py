@@ -1,4 +1,4 @@
-"""scikit-learn's own estimator checks, and the rule against private sklearn imports."""
+"""scikit-learn's own estimator checks, and the rule against private library API."""
 
 import re
 from pathlib import Path
@@ -41,15 +41,28 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-def test_no_private_sklearn_imports_outside_compat():
-    pattern = re.compile(r"^\s*(from|import)\s+sklearn[\w.]*\._\w+", re.M)
-    offenders = []
-    for path in Path(__file__).parents[1].joinpath("sktune").rglob("*.py"):
-        if path.name == "_compat.py":
-            continue
-        if pattern.search(path.read_text()):
-            offenders.append(str(path))
+# Private API of scikit-learn, joblib/loky and skorch: imports, and the attributes sktune
+# would otherwise reach into (MLP's optimizer, skorch's registries, joblib's backend).
+_PRIVATE = [
+    re.compile(r"^\s*(from|import)\s+sklearn[\w.]*\._\w+", re.M),
+    re.compile(r"^\s*from\s+(sklearn|joblib|skorch)[\w.]*\s+import\s+[^\n]*\b_\w+", re.M),
+    re.compile(r"\bjoblib\.(_\w+|externals\b|executor\b|parallel\.get_active_backend)"),
+    re.compile(r"^\s*from\s+joblib[\w.]*\s+import\s+[^\n]*\bget_active_backend\b", re.M),
+    re.compile(r"^\s*(from|import)\s+loky\b", re.M),
+    re.compile(r"""["'.](_optimizer|_optimizers|_modules|_criteria|_backend|_workers)\b"""),
+    re.compile(r"\bBrokenProcessPool\b"),
+]
+
+
+def test_no_private_library_api_outside_compat():
+    package = Path(__file__).parents[1] / "sktune"
+    offenders = [f"{path.relative_to(package)}: {found.group(0).strip()}"
+                 for path in sorted(package.rglob("*.py")) if path.name != "_compat.py"
+                 for pattern in _PRIVATE if (found := pattern.search(path.read_text()))]
     assert offenders == []
+    # the guard sees what it guards against
+    compat = (package / "_compat.py").read_text()
+    assert sum(bool(p.search(compat)) for p in _PRIVATE) >= 4
 
 
 def test_core_imports_without_extras():

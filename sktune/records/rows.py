@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from collections import defaultdict
+
 import numpy as np
 from scipy.stats import rankdata
 
@@ -110,3 +113,24 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
         else:
             results[key] = np.array(values, dtype=object)
     return results
+
+
+def check_failures(rows, error_score):
+    """Raise if every trial failed; else one warning that groups the failures."""
+    ok = [r for r in rows if not any(e is not None for e in r["errors"])]
+    if not ok:
+        messages = sorted({e for r in rows for e in r["errors"] if e})
+        raise ValueError(
+            f"All the {len(rows)} trials failed. The errors were:\n" + "\n".join(
+                f"- {m}" for m in messages[:10])
+        )
+    failed = [r for r in rows if any(e is not None for e in r["errors"])]
+    if failed:
+        groups = defaultdict(int)
+        for r in failed:
+            groups[next(e for e in r["errors"] if e)] += 1
+        text = "\n".join(f"{n} trial(s) failed with: {e}" for e, n in groups.items())
+        warnings.warn(
+            f"{len(failed)} of the {len(rows)} trials failed and were scored "
+            f"error_score={error_score!r}.\n{text}", UserWarning, stacklevel=5,
+        )

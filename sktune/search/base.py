@@ -10,26 +10,24 @@ from __future__ import annotations
 import numbers
 import os
 import time
-import warnings
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
-from sklearn.utils.validation import check_is_fitted
 
 from .. import _compat
 from .._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_torch
 from .._models import ModelStore, parse_size
-from .._scoring import build_scorers
+from .._scoring import build_scorers, check_refit
 from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
-from ..execution import Executor, check_devices, resolve_devices
+from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
+from ..records.rows import check_failures
 from ..resources import FullFit
 from ..space import SearchSpace
 from ._delegation import DelegationMixin
@@ -140,28 +138,6 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 )
         return space
 
-    def _check_refit(self, multimetric, metrics):
-        refit = self.refit
-        if multimetric and refit is True:
-            raise ValueError(
-                "With several metrics in 'scoring', 'refit' must be the name of the metric to "
-                f"select the best candidate with (one of {sorted(metrics)}), a callable, or "
-                "False. Got True instead."
-            )
-        if multimetric and isinstance(refit, str) and refit not in metrics:
-            raise ValueError(
-                f"The 'refit' parameter must be one of the scoring metrics {sorted(metrics)}. "
-                f"Got {refit!r} instead."
-            )
-        if not multimetric and isinstance(refit, str) and refit != "score":
-            raise ValueError(
-                "The 'refit' parameter may be a metric name only with several metrics in "
-                f"'scoring'. Got {refit!r}; use refit=True."
-            )
-        if isinstance(refit, str):
-            return refit
-        return "score" if not multimetric else None
-
     # -- fit ------------------------------------------------------------------------
     @_compat.fit_with_callbacks
     def fit(self, X, y=None, *, groups=None, **fit_params):
@@ -192,7 +168,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         context = FitContext(X.shape[0] if hasattr(X, "shape") else len(X), len(splits), classes)
         scorers, multimetric = build_scorers(estimator, self.scoring)
         metric_names = [m for m in scorers if m != "__dict__"]
-        self._refit_metric = self._check_refit(multimetric, metric_names) if metric_names else None
+        self._refit_metric = (check_refit(self.refit, multimetric, metric_names) if metric_names
+                              else None)
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
         journal = self._open_journal(space, splits, X, y)
@@ -270,7 +247,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     # -- results ---------------------------------------------------------------------
     def _finish(self, history, n_splits, multimetric, scheduler, scorers):
         rows = history.rows
-        self._check_failures(rows)
+        check_failures(rows, self.error_score)
         metrics = sorted({m for r in rows for m in r["test"]}) or ["score"]
         refit_metric = self._refit_metric
         if refit_metric is None and not multimetric and "score" not in metrics:
@@ -290,26 +267,6 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         if self.refit is False and multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
         self._choose_best(history, refit_metric or metrics[0])
-
-    def _check_failures(self, rows):
-        """Raise if every trial failed; else one warning that groups the failures."""
-        ok = [r for r in rows if not any(e is not None for e in r["errors"])]
-        if not ok:
-            messages = sorted({e for r in rows for e in r["errors"] if e})
-            raise ValueError(
-                f"All the {len(rows)} trials failed. The errors were:\n" + "\n".join(
-                    f"- {m}" for m in messages[:10])
-            )
-        failed = [r for r in rows if any(e is not None for e in r["errors"])]
-        if failed:
-            groups = defaultdict(int)
-            for r in failed:
-                groups[next(e for e in r["errors"] if e)] += 1
-            text = "\n".join(f"{n} trial(s) failed with: {e}" for e, n in groups.items())
-            warnings.warn(
-                f"{len(failed)} of the {len(rows)} trials failed and were scored "
-                f"error_score={self.error_score!r}.\n{text}", UserWarning, stacklevel=4,
-            )
 
     def _choose_best(self, history, metric):
         """``best_index_`` by the history's rule (or the callable ``refit``)."""
@@ -331,7 +288,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             return
         # clone the values too: an estimator given as a choice must not be fitted in place
         est = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
-        apply_device(est, resolve_devices(self.devices)[0], self.device_param)
+        apply_device(est, refit_device(self.devices), self.device_param)
         # seeded like the CV jobs, so the same random_state refits the same model
         seed = job_seed(entropy, (_REFIT_KEY,))
         seed_estimator(est, seed)
@@ -341,15 +298,6 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         self.refit_time_ = time.perf_counter() - t0
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
-
-    # -- delegation -----------------------------------------------------------------
-    def _check_refitted(self, method):
-        check_is_fitted(self)
-        if not self.refit:
-            raise AttributeError(
-                f"This {type(self).__name__} was fitted with refit=False; {method} is available "
-                "only after refitting the best configuration (refit=True)."
-            )
 
     def __sklearn_tags__(self):
         return _compat.search_tags(self, super().__sklearn_tags__())
