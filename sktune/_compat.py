@@ -35,6 +35,24 @@ def index_rows(value, indices):
     return _safe_indexing(value, indices)
 
 
+def num_rows(value):
+    """Rows of an array-like, as scikit-learn counts them; None for anything else."""
+    from sklearn.utils.validation import _num_samples
+
+    if isinstance(value, (str, dict)):
+        return None
+    try:
+        return _num_samples(value)
+    except TypeError:
+        return None
+
+
+def slice_per_sample(params, indices, n_rows):
+    """``params`` with every per-sample value (``n_rows`` long) cut to ``indices``."""
+    return {key: index_rows(value, indices) if num_rows(value) == n_rows else value
+            for key, value in params.items()}
+
+
 def search_tags(search, tags):
     """Tags of a search: those of the estimator it wraps (scikit-learn >= 1.6)."""
     from copy import deepcopy
@@ -110,8 +128,6 @@ def fit_with_callbacks(fit):
 class _NoHooks:
     """Hooks of a search without scikit-learn callbacks: every call does nothing."""
 
-    active = False
-
     def job_begin(self, trial_id, fold):
         pass
 
@@ -144,8 +160,6 @@ class CallbackHooks(_NoHooks):
     refit : bool
         Whether a refit task follows the search.
     """
-
-    active = True
 
     def __init__(self, search, X, y, *, n_tasks, refit):
         self.search, self.X, self.y = search, X, y

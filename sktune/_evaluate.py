@@ -18,7 +18,7 @@ import numpy as np
 import sklearn
 from sklearn.base import clone
 
-from ._compat import cloudpickle_module, index_rows, safe_split
+from ._compat import cloudpickle_module, num_rows, safe_split, slice_per_sample
 from ._scoring import compute_scores
 from .resources import set_params_in_place
 
@@ -280,7 +280,7 @@ def _fit_and_score(job, data, result):
     est = _fold_model(job, data)
     X_train, y_train = safe_split(est, data.X, data.y, train)
     X_test, y_test = safe_split(est, data.X, data.y, test, train)
-    fit_params = _slice_fit_params(data.fit_params, train, _n_samples(data.X))
+    fit_params = slice_per_sample(data.fit_params, train, num_rows(data.X))
     t0 = time.perf_counter()
     est = data.resource.advance(
         est, X_train, y_train, start=job.start, stop=job.stop,
@@ -326,19 +326,3 @@ def _picklable(exc):
     except Exception:
         return None
     return exc
-
-
-def _n_samples(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _slice_fit_params(fit_params, indices, n_samples):
-    out = {}
-    for key, value in fit_params.items():
-        if hasattr(value, "__len__") and not isinstance(value, (str, dict)) and (
-            _n_samples(value) == n_samples
-        ):
-            out[key] = index_rows(value, indices)
-        else:
-            out[key] = value
-    return out

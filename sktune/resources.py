@@ -41,7 +41,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import index_rows, mlp_optimizer
+from ._compat import index_rows, mlp_optimizer, num_rows, slice_per_sample
 
 __all__ = [
     "Resource",
@@ -473,16 +473,13 @@ class SampleCount(Resource):
         return perm[np.argsort(rank, kind="stable")]
 
     def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
-        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        n = num_rows(X)
         k = n if stop is None else min(_budget(stop, n), n)
         final, _ = final_step(estimator)
         idx = np.sort(self.order(n, y, is_classifier(final))[:k])
         Xs = index_rows(X, idx)
         ys = None if y is None else index_rows(y, idx)
-        params = {
-            key: index_rows(v, idx) if _is_per_sample(v, n) else v
-            for key, v in fit_params.items()
-        }
+        params = slice_per_sample(fit_params, idx, n)
         if ys is None:
             return estimator.fit(Xs, **params)
         return estimator.fit(Xs, ys, **params)
@@ -492,13 +489,6 @@ class SampleCount(Resource):
 
     def describe(self):
         return "n_samples (refits from scratch on a subsample)"
-
-
-def _is_per_sample(value, n):
-    if isinstance(value, (str, dict)) or not hasattr(value, "__len__"):
-        return False
-    length = value.shape[0] if hasattr(value, "shape") and len(value.shape) else len(value)
-    return length == n
 
 
 class ParamBudget(Resource):

@@ -165,7 +165,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
         splits = list(cv.split(X, y, groups))
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
-        context = FitContext(X.shape[0] if hasattr(X, "shape") else len(X), len(splits), classes)
+        context = FitContext(_compat.num_rows(X), len(splits), classes)
         scorers, multimetric = build_scorers(estimator, self.scoring)
         metric_names = [m for m in scorers if m != "__dict__"]
         self._refit_metric = (check_refit(self.refit, multimetric, metric_names) if metric_names
