@@ -53,7 +53,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _functions import FUNCTIONS  # noqa: E402
 
 from sktune.proposers import GPProposer, RandomProposer  # noqa: E402
-from sktune.proposers.gp import _SubspaceModel  # noqa: E402
 from sktune.space import Categorical, Integer, Real  # noqa: E402
 
 METHODS = ["sktune GP", "random", "optuna GP", "optuna TPE", "skopt GP"]
@@ -156,10 +155,10 @@ def run_one(method, fn_key, seed, n_evals):
     fn = FUNCTIONS[fn_key]
     warnings.filterwarnings("ignore")
     start = _clock()
-    _SubspaceModel.use_sklearn = method == SKLEARN_GP
     if method in ("sktune GP", SKLEARN_GP):
-        values = run_proposer(GPProposer(fn.space, n_initial_points=N_INITIAL, random_state=seed),
-                              fn, n_evals)
+        kernel_fit = "sklearn" if method == SKLEARN_GP else "direct"
+        values = run_proposer(GPProposer(fn.space, n_initial_points=N_INITIAL,
+                                         kernel_fit=kernel_fit, random_state=seed), fn, n_evals)
     elif method == "random":
         values = run_proposer(RandomProposer(fn.space, random_state=seed), fn, n_evals)
     elif method == "optuna GP":
@@ -274,8 +273,8 @@ def _history(fn, n, seed):
 
 
 def time_sktune(fn, n, repeats, seed=0, sklearn=False):
-    _SubspaceModel.use_sklearn = sklearn
-    proposer = GPProposer(fn.space, n_initial_points=N_INITIAL, random_state=seed)
+    proposer = GPProposer(fn.space, n_initial_points=N_INITIAL,
+                          kernel_fit="sklearn" if sklearn else "direct", random_state=seed)
     for p, v in _history(fn, n, seed):
         proposer.tell(p, -v)
     proposer.ask(1)  # first model fit (hyperparameters from scratch) not counted
@@ -285,7 +284,6 @@ def time_sktune(fn, n, repeats, seed=0, sklearn=False):
         [p] = proposer.ask(1)
         elapsed.append(_clock() - start)
         proposer.tell(p, -fn(p))
-    _SubspaceModel.use_sklearn = False
     return 1000 * float(np.mean(elapsed))
 
 

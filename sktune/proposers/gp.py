@@ -322,13 +322,13 @@ def _neg_log_posterior(theta, D2, y):
 
 
 class _SubspaceModel:
-    """The GP of one subspace, its hyperparameters kept warm between proposals."""
+    """The GP of one subspace, its hyperparameters kept warm between proposals.
 
-    #: Fit hyperparameters through scikit-learn's GaussianProcessRegressor (same
-    #: model and priors, slower); the benchmark uses it to compare the two.
-    use_sklearn = False
+    ``use_sklearn`` fits them through scikit-learn's ``GaussianProcessRegressor``.
+    """
 
-    def __init__(self, subspace, rng):
+    def __init__(self, subspace, rng, use_sklearn=False):
+        self.use_sklearn = use_sklearn
         self.enc = _Encoding(subspace)
         self.rng = rng
         self.theta = None
@@ -422,6 +422,11 @@ class GPProposer(SubspaceTurns):
         Compress the lower tail of the scores (log beyond one median absolute
         deviation below the median), so a few very bad trials do not flatten
         the model around the good ones.
+    kernel_fit : {"direct", "sklearn"}, default="direct"
+        How the kernel hyperparameters are fitted: L-BFGS on the log posterior
+        with analytic gradients, or through scikit-learn's
+        ``GaussianProcessRegressor`` (the same model and priors, slower; for
+        comparisons).
     random_state : int, Generator or None
         Seeds the proposals.
     observations : Observations or None, default=None
@@ -456,7 +461,7 @@ class GPProposer(SubspaceTurns):
     def __init__(
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
-        random_state=None, observations=None,
+        kernel_fit="direct", random_state=None, observations=None,
     ):
         super().__init__(space, random_state=random_state, observations=observations)
         if acq_func not in ("EI", "PI", "LCB"):
@@ -469,7 +474,10 @@ class GPProposer(SubspaceTurns):
         self.max_history = max_history
         self.fit_size = fit_size
         self.warp = warp
-        self._models = [_SubspaceModel(s, self.rng) for s in self.space.subspaces]
+        if kernel_fit not in ("direct", "sklearn"):
+            raise ValueError(f"kernel_fit must be 'direct' or 'sklearn'. Got {kernel_fit!r} instead.")
+        self._models = [_SubspaceModel(s, self.rng, use_sklearn=kernel_fit == "sklearn")
+                        for s in self.space.subspaces]
 
     # -- one proposal -----------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
