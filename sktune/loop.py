@@ -162,7 +162,7 @@ class SearchLoop:
         row = result_to_row(result, self.error_score)
         self.history.add(result, row)
         self.scheduler.on_result(result)
-        for trial_id in [t for t in self.models if not self.scheduler.keep_models(t)]:
+        for trial_id in self.scheduler.take_released():
             self.models.drop(trial_id)
         state = search_state(self.history, result, self.started)
         if self.events.notify("on_trial_end", result, row, state):

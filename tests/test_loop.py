@@ -6,10 +6,11 @@ These run in milliseconds; the searches' own tests train real models through it.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import SGDClassifier
 
-from sktune import HyperbandSearchCV, Real
+from sktune import HyperbandSearchCV, PopulationSearchCV, Real
 from sktune._evaluate import JobResult
 from sktune._models import ModelStore
 from sktune.events import EventStream
@@ -45,6 +46,7 @@ class TwoRounds(Scheduler):
     """Round 1: trials 0-2 to budget 1. Round 2: trial 0 continues to budget 3."""
 
     def __init__(self):
+        super().__init__()
         self.told = []
 
     def next_work(self, n_free):
@@ -137,3 +139,35 @@ def test_hyperband_callbacks_see_the_best_the_search_picks():
         top = res["n_resources"][so_far][res["status"][so_far] == "ok"].max()
         means = np.where(res["n_resources"][so_far] == top, res["mean_test_score"][so_far], -1)
         assert (score, params) == (means.max(), res["params"][int(np.argmax(means))])
+
+
+@pytest.mark.parametrize("kind", ["hyperband", "asha", "pbt", "pbt-async"])
+def test_the_loop_holds_only_the_models_the_scheduler_still_needs(kind, monkeypatch):
+    """Schedulers release models by decision; after every result the loop holds exactly
+    those of trials that will be continued (fingerprints check none was dropped early)."""
+    from sktune.search import base
+
+    held, leaks = [], []
+
+    class Checked(SearchLoop):
+        def record(self, result):
+            super().record(result)
+            ids = list(self.models)
+            held.append(len(ids))
+            leaks.extend(t for t in ids if not self.scheduler.keep_models(t))
+
+    monkeypatch.setattr(base, "SearchLoop", Checked)
+    X, y = make_classification(200, 6, n_informative=4, random_state=0)
+    space = {"alpha": Real(1e-5, 1e-1, log=True), "eta0": Real(1e-3, 1.0, log=True)}
+    sgd = SGDClassifier(learning_rate="constant", random_state=0)
+    if kind in ("hyperband", "asha"):
+        HyperbandSearchCV(sgd, space, max_resources=27, cv=2, random_state=0,
+                          asynchronous=kind == "asha", n_candidates=30 if kind == "asha" else None,
+                          ).fit(X, y)
+    else:
+        PopulationSearchCV(sgd, space, population_size=6, max_resources=12,
+                           perturbation_interval=2, cv=2, random_state=0,
+                           synchronous=kind == "pbt").fit(X, y)
+    assert leaks == [] and max(held) > 0
+    if kind != "asha":  # ASHA's last rungs may still promote when its trials run out
+        assert held[-1] == 0

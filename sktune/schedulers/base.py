@@ -79,6 +79,9 @@ class Scheduler:
     n_total: int | None = None
     fitted_attributes: tuple[str, ...] = ()
 
+    def __init__(self):
+        self._released: list[int] = []
+
     def next_work(self, n_free: int) -> list[Work]:
         """Up to ``n_free`` pieces of work (any number when synchronous)."""
         raise NotImplementedError
@@ -90,8 +93,18 @@ class Scheduler:
         raise NotImplementedError
 
     def keep_models(self, trial_id: int) -> bool:
-        """Whether the loop must keep this trial's fold models for later work."""
+        """Whether the jobs of this trial's work send their fold models back, to be
+        kept for later work."""
         return False
+
+    def take_released(self) -> list[int]:
+        """The trials whose kept fold models are no longer needed, as decided since the
+        last call (the loop drops them after each result)."""
+        released, self._released = self._released, []
+        return released
+
+    def _release(self, trial_id: int) -> None:
+        self._released.append(trial_id)
 
     def level(self, row: dict) -> float:
         """How far a ``cv_results_`` row went: the best is chosen among the rows of the

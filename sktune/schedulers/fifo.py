@@ -22,6 +22,7 @@ class FIFOScheduler(Scheduler):
     """
 
     def __init__(self, proposer, n_iter, batch_size=1):
+        super().__init__()
         self.proposer = proposer
         self.n_iter = n_iter
         self.batch_size = batch_size

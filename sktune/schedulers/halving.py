@@ -89,6 +89,7 @@ class _HalvingBase(Scheduler):
 
     def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
                  continues=True, integer=True):
+        super().__init__()
         self.proposer = proposer
         self.min_resources = min_resources
         self.max_resources = max_resources
@@ -108,6 +109,8 @@ class _HalvingBase(Scheduler):
         budgets = self._budgets(trial)
         start = budgets[rung - 1] if rung > 0 and self.continues else 0
         trial.rung, trial.pending = rung, True
+        if self._is_top(trial):
+            self._release(trial.trial_id)  # this work continues them: no later work will
         self.resources_used_ += budgets[rung] - start
         return Work(trial.trial_id, dict(trial.params), start=start, stop=budgets[rung], info={
             "iter": rung, "rung": rung, "n_resources": budgets[rung],
@@ -233,6 +236,9 @@ class HyperbandScheduler(_HalvingBase):
         for t in promoted:
             t.promoted_from.add(rung)
             t.rung = rung + 1
+        for t in group:
+            if t not in promoted:
+                self._release(t.trial_id)
         if promoted:
             self._active[i] = promoted
         else:
@@ -325,7 +331,17 @@ class ASHAScheduler(_HalvingBase):
         return works
 
     def on_result(self, result: TrialResult):
-        self._record(result)
+        trial = self._record(result)
+        if not self.continues:
+            return
+        if not self.keep_models(trial.trial_id):
+            self._release(trial.trial_id)
+        # the others scored at this rung that it pushed out of reach of a promotion
+        members = [t for t in self.trials.values() if t.bracket == trial.bracket]
+        limit = self._max_reaching(trial.bracket, trial.rung) // self.factor
+        for t in self._ranked(members, trial.rung)[limit:]:
+            if t is not trial and t.rung == trial.rung and not t.pending:
+                self._release(t.trial_id)
 
     def is_finished(self):
         if any(t.pending for t in self.trials.values()):

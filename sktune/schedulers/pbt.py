@@ -100,6 +100,7 @@ class PBTScheduler(Scheduler):
         quantile_fraction=0.25, resample_probability=0.25, perturbation_factors=(0.8, 1.2),
         burn_in=0, continues=True, budgeted=True, synchronous=True, random_state=None,
     ):
+        super().__init__()
         self.space = space
         self.max_resources = max_resources
         self.perturbation_interval = perturbation_interval
@@ -154,14 +155,14 @@ class PBTScheduler(Scheduler):
         member.score = trial.score
         member.failed = trial.failed
         if member.model_trial is not None and member.model_trial != trial.trial_id:
-            self._keep.discard(member.model_trial)
+            self._drop(member.model_trial)
         member.model_trial = None
         if self.continues and not trial.failed and trial.trial_id in self._keep:
             member.model_trial = trial.trial_id
         else:
-            self._keep.discard(trial.trial_id)
+            self._drop(trial.trial_id)
         if member.position >= self.max_resources - 1e-9:
-            self._keep.discard(trial.trial_id)
+            self._drop(trial.trial_id)
             member.model_trial = None
 
     def is_finished(self):
@@ -171,6 +172,12 @@ class PBTScheduler(Scheduler):
 
     def keep_models(self, trial_id):
         return trial_id in self._keep
+
+    def _drop(self, trial_id):
+        """This trial's models will not be continued (None: no trial)."""
+        if trial_id in self._keep:
+            self._keep.discard(trial_id)
+            self._release(trial_id)
 
     def level(self, row):
         """1 for a row trained to the full budget (the best is one of those), else 0."""
@@ -252,7 +259,7 @@ class PBTScheduler(Scheduler):
             })
             m.params, m.position, parent_id = params, source.position, source.member_id
             previous = source.model_trial
-            self._keep.discard(m.model_trial)  # its own models are not continued
+            self._drop(m.model_trial)  # its own models are not continued
             m.model_trial = None
         else:
             previous = m.model_trial
