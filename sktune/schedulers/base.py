@@ -114,3 +114,7 @@ class Scheduler:
     def state(self) -> dict[str, Any]:
         """The fitted attributes the search exposes, named in ``fitted_attributes``."""
         return {}
+
+    def best_state(self, row: dict) -> dict[str, Any]:
+        """Fitted attributes about the best row, once the search has chosen it."""
+        return {}

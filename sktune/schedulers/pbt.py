@@ -188,6 +188,10 @@ class PBTScheduler(Scheduler):
 
     fitted_attributes = ("lineage_", "mode_", "mutable_params_", "n_steps_", "population_size_")
 
+    def best_state(self, row):
+        """``best_schedule_``: the hyperparameters that trained the best row's models."""
+        return {"best_schedule_": self.schedule(row["trial_id"])}
+
     def state(self):
         return {
             "lineage_": [dict(e) for e in self.lineage],

@@ -267,6 +267,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         if self.refit is False and multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
         self._choose_best(history, refit_metric or metrics[0])
+        for name, value in scheduler.best_state(history.rows[self.best_index_]).items():
+            setattr(self, name, value)
 
     def _choose_best(self, history, metric):
         """``best_index_`` by the history's rule (or the callable ``refit``)."""

@@ -380,12 +380,6 @@ class PopulationSearchCV(BaseSearch):
         )
 
     # -- results and refit -------------------------------------------------------------
-    def _finish(self, history, n_splits, multimetric, scheduler, scorers):
-        super()._finish(history, n_splits, multimetric, scheduler, scorers)
-        if hasattr(self, "best_index_"):
-            trial_id = int(self.cv_results_["trial_id"][self.best_index_])
-            self.best_schedule_ = scheduler.schedule(trial_id)
-
     def _refit_best(self, estimator, X, y, fit_params):
         resource = self.resource_
         schedule = self.best_schedule_
