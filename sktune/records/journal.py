@@ -296,6 +296,30 @@ def check_journal_path(value, owner):
             f"The 'journal' parameter of {type(owner).__name__} names {path!r}, which cannot be "
             "written."
         )
+    if exists and os.path.getsize(path) > 0 and not _starts_like_a_journal(path):
+        raise ValueError(
+            f"The 'journal' parameter of {type(owner).__name__} names {path!r}, which exists "
+            f"and is not a sktune journal: it begins {_first_bytes(path)!r}, not with a "
+            "journal's start event. sktune would overwrite it, so it refuses. To start a new "
+            "journal, pass a path that does not exist yet (or an empty file)."
+        )
+
+
+def _first_bytes(path, n=40):
+    with open(path, "rb") as f:
+        head = f.read(n)
+    return head.decode("utf-8", errors="replace")
+
+
+def _starts_like_a_journal(path):
+    """Whether the file's first line is a sktune journal's start event."""
+    with open(path, "rb") as f:
+        line = f.readline(1 << 20)
+    try:
+        event = json.loads(line.decode("utf-8"))
+    except ValueError:
+        return False
+    return isinstance(event, dict) and event.get("event") == "start" and "version" in event
 
 
 class ReplayingExecutor:

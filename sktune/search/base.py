@@ -30,6 +30,7 @@ from ..records.journal import check_journal_path, fingerprint
 from ..records.rows import check_failures
 from ..resources import FullFit
 from ..space import SearchSpace
+from ._checks import check_data, make_splits
 from ._delegation import DelegationMixin
 
 
@@ -162,8 +163,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         space = self._validate(X, y)
         X, y, groups = indexable(X, y, groups)
         estimator = self.estimator
+        check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
-        splits = list(cv.split(X, y, groups))
+        splits = make_splits(cv, X, y, groups, self)
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
         scorers, multimetric = build_scorers(estimator, self.scoring)

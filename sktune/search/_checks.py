@@ -1,0 +1,75 @@
+"""Checks of the data and the CV splits of one ``fit``, before any training."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import is_classifier, is_regressor
+
+from .._compat import num_rows
+
+
+def make_splits(cv, X, y, groups, owner):
+    """The (train, test) splits of ``cv`` (computed once per fit), checked."""
+    try:
+        splits = list(cv.split(X, y, groups))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"The 'cv' parameter of {type(owner).__name__} could not split the data: {exc}"
+        ) from exc
+    check_splits(splits, num_rows(X), owner)
+    return splits
+
+
+def check_splits(splits, n_rows, owner):
+    """Reject CV splits that cannot work: none, an empty fold, indices out of range."""
+    who = type(owner).__name__
+    if not splits:
+        raise ValueError(
+            f"The 'cv' parameter of {who} gave no train/test splits (an empty iterable?). "
+            "Pass an int, a CV splitter or a non-empty list of (train, test) index arrays."
+        )
+    for k, split in enumerate(splits):
+        if not (isinstance(split, (tuple, list)) and len(split) == 2):
+            raise ValueError(f"The 'cv' parameter of {who}: split {k} is not a (train, test) "
+                             f"pair of index arrays. Got {split!r}.")
+        for name, part in zip(("train", "test"), split):
+            idx = np.asarray(part)
+            if idx.size == 0:
+                raise ValueError(f"The 'cv' parameter of {who}: the {name} fold of split {k} "
+                                 "is empty.")
+            if idx.dtype == bool:
+                raise ValueError(f"The 'cv' parameter of {who}: split {k} holds a boolean "
+                                 "mask; give integer row indices (np.flatnonzero(mask)).")
+            if not np.issubdtype(idx.dtype, np.integer) or idx.min() < -n_rows or (
+                    idx.max() >= n_rows):
+                raise ValueError(
+                    f"The 'cv' parameter of {who}: the {name} fold of split {k} has indices "
+                    f"outside the {n_rows} rows of X."
+                )
+
+
+def check_data(estimator, X, y, fit_params, owner):
+    """Reject data the estimator cannot take, as far as that is known without fitting."""
+    who = type(owner).__name__
+    n = num_rows(X)
+    if y is None and is_classifier(estimator):
+        raise ValueError(f"{who}.fit needs y: {type(estimator).__name__} is a classifier.")
+    if y is not None and (is_classifier(estimator) or is_regressor(estimator)):
+        values = np.asarray(y)
+        if values.dtype.kind == "f" and np.isnan(values).any():
+            raise ValueError(
+                f"y passed to {who}.fit contains NaN ({int(np.isnan(values).sum())} values); "
+                f"{type(estimator).__name__} cannot learn from missing targets. Drop those "
+                "rows or impute the targets first."
+            )
+    for key, value in fit_params.items():
+        if key.split("__")[-1] == "sample_weight" and not isinstance(
+                value, (str, dict, numbers.Number)):
+            length = num_rows(value)
+            if length is not None and length != n:
+                raise ValueError(
+                    f"The fit parameter {key!r} passed to {who}.fit has {length} values, but "
+                    f"X has {n} rows: it must have one value per row."
+                )
