@@ -124,21 +124,26 @@ def test_a_listener_stops_the_search_after_the_round_in_flight():
 
 def test_hyperband_callbacks_see_the_best_the_search_picks():
     X, y = make_classification(200, 6, n_informative=4, random_state=0)
-    seen = []
-    search = HyperbandSearchCV(
-        SGDClassifier(random_state=0), {"alpha": Real(1e-5, 1e-1, log=True)}, max_resources=9,
-        cv=3, random_state=0, callbacks=[lambda s: seen.append((s.best_score, s.best_params))],
-    ).fit(X, y)
-    res = search.cv_results_
-    # a low-budget score was higher than every full-budget one: the rule must skip it
-    assert res["mean_test_score"].max() > search.best_score_
-    assert seen[-1] == (search.best_score_, search.best_params_)
-    assert search.best_score_so_far_ == search.best_score_
-    for i, (score, params) in enumerate(seen):  # each running best is at the top level so far
-        so_far = slice(0, i + 1)
-        top = res["n_resources"][so_far][res["status"][so_far] == "ok"].max()
-        means = np.where(res["n_resources"][so_far] == top, res["mean_test_score"][so_far], -1)
-        assert (score, params) == (means.max(), res["params"][int(np.argmax(means))])
+    low_rung_led = 0
+    for seed in range(8):
+        seen = []
+        search = HyperbandSearchCV(
+            SGDClassifier(random_state=0), {"alpha": Real(1e-5, 1e-1, log=True)},
+            max_resources=9, cv=3, random_state=seed,
+            callbacks=[lambda s, seen=seen: seen.append((s.best_score, s.best_params))],
+        ).fit(X, y)
+        res = search.cv_results_
+        # a low-budget score higher than every full-budget one: the rule must skip it
+        low_rung_led += res["mean_test_score"].max() > search.best_score_
+        assert seen[-1] == (search.best_score_, search.best_params_)
+        assert search.best_score_so_far_ == search.best_score_
+        for i, (score, params) in enumerate(seen):  # each running best is at the top level
+            so_far = slice(0, i + 1)
+            top = res["n_resources"][so_far][res["status"][so_far] == "ok"].max()
+            means = np.where(res["n_resources"][so_far] == top, res["mean_test_score"][so_far],
+                             -1)
+            assert (score, params) == (means.max(), res["params"][int(np.argmax(means))])
+    assert low_rung_led >= 1  # the case the rule is for did occur
 
 
 @pytest.mark.parametrize("kind", ["hyperband", "asha", "pbt", "pbt-async"])
