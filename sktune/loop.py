@@ -67,6 +67,7 @@ class SearchLoop:
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
         self.stopped = False
+        self.stop_reason = "completed"  # or "callback", "interrupted"
         self.started = time.perf_counter() if started is None else started
 
     # -- the loop ---------------------------------------------------------------------
@@ -138,7 +139,7 @@ class SearchLoop:
         folds[res.fold] = res
         self.last_device[(res.trial_id, res.fold)] = res.device
         if self.events.notify("on_job_end", res):
-            self.stopped = True
+            self.stop()
         if len(folds) < self.n_splits:
             return []
         del self.in_flight[res.trial_id]
@@ -166,7 +167,21 @@ class SearchLoop:
             self.models.drop(trial_id)
         state = search_state(self.history, result, self.started)
         if self.events.notify("on_trial_end", result, row, state):
-            self.stopped = True
+            self.stop()
+
+    def stop(self, reason="callback"):
+        """Hand out no more work; the work in flight is finished."""
+        if not self.stopped:
+            self.stopped, self.stop_reason = True, reason
+
+    def wind_up(self):
+        """After an interrupt (the executor has stopped its jobs): record the complete
+        results a synchronous round was holding back, drop the unfinished trials."""
+        self.stopped, self.stop_reason = True, "interrupted"
+        ready, self.ready = sorted(self.ready, key=lambda r: r.trial_id), []
+        self.in_flight.clear()
+        for result in ready:
+            self.record(result)
 
 
 def assemble(work, ordered, metric, error_score):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 from .._evaluate import run_job
+from .._warn import warn
 from .backend import Backend, worker_died_text
 
 
@@ -77,11 +76,9 @@ class DaskBackend(Backend):
         except Exception:
             pass
         if not (hosts and self._restart_workers(hosts)):
-            warnings.warn(
+            warn(
                 "A job ran past trial_timeout and its Dask worker could not be restarted; the "
-                "task runs on in the background and keeps its worker busy.",
-                RuntimeWarning, stacklevel=6,
-            )
+                "task runs on in the background and keeps its worker busy.", RuntimeWarning)
         return True
 
     def _hosts_running(self, futures):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from concurrent.futures import Future
 
 from joblib import Parallel, delayed
 
 from .._evaluate import run_job
+from .._warn import warn
 from .backend import Backend
 
 
@@ -26,10 +26,9 @@ class JoblibRoundsBackend(Backend):
         self.data = data
         self._round = []  # (future, job) handed out since the last round
         if self.timeout is not None:
-            warnings.warn(
+            warn(
                 "trial_timeout is not enforced with this joblib backend; use loky, threading or "
-                "dask for per-trial time limits.", UserWarning, stacklevel=5,
-            )
+                "dask for per-trial time limits.", UserWarning)
 
     def close(self, futures, interrupted):
         """Forget the jobs of the next round."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import warnings
 from concurrent.futures import wait as futures_wait
 
 import joblib
 
 from .._compat import JoblibLokyPool, is_broken_process_pool
 from .._evaluate import DataFile, _resolve_data, cloudpickle_module, run_job
+from .._warn import warn
 from .backend import Backend
 
 
@@ -98,10 +98,9 @@ class LokyBackend(Backend):
     def restart(self):
         """A worker died: start a fresh pool."""
         super().restart()
-        warnings.warn(
+        warn(
             "A worker process died; restarting the pool and re-running the jobs it may have "
-            "been running, one at a time.", RuntimeWarning, stacklevel=6,
-        )
+            "been running, one at a time.", RuntimeWarning)
         self._new_pool()
 
     def stop_late(self, late, others):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
 
 from .._evaluate import cap_threads, run_job
+from .._warn import warn
 from .backend import Backend
 
 
@@ -38,9 +38,8 @@ class ThreadBackend(Backend):
             future.cancel()
         old, self._pool = self._pool, ThreadPoolExecutor(max_workers=self.capacity)
         old.shutdown(wait=False)
-        warnings.warn(
+        warn(
             "A job ran past trial_timeout; a thread cannot be stopped, so it runs on in the "
             "background. Use a process backend (loky, the default) to kill hanging jobs.",
-            RuntimeWarning, stacklevel=6,
-        )
+            RuntimeWarning)
         return False

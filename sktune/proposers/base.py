@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 
 import numpy as np
 
 from .._keys import params_key
+from .._warn import warn
 from ..space import Categorical, Integer, SearchSpace
 
 #: Finite subspaces up to this many points are enumerated when random draws run dry.
@@ -120,8 +120,7 @@ class Proposer:
 
     def _exhausted(self):
         if not self._warned_exhausted:
-            warnings.warn(
+            warn(
                 "Every point of the search space has been proposed; further proposals repeat "
-                "earlier ones.", SpaceExhaustedWarning, stacklevel=3,
-            )
+                "earlier ones.", SpaceExhaustedWarning)
             self._warned_exhausted = True

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import defaultdict
 
 import numpy as np
 from scipy.stats import rankdata
 
+from .._warn import warn
 from ..schedulers.base import TrialResult
 
 _BASE_INFO = ("trial_id", "status", "error", "device")
@@ -130,7 +130,5 @@ def check_failures(rows, error_score):
         for r in failed:
             groups[next(e for e in r["errors"] if e)] += 1
         text = "\n".join(f"{n} trial(s) failed with: {e}" for e, n in groups.items())
-        warnings.warn(
-            f"{len(failed)} of the {len(rows)} trials failed and were scored "
-            f"error_score={error_score!r}.\n{text}", UserWarning, stacklevel=5,
-        )
+        warn(f"{len(failed)} of the {len(rows)} trials failed and were scored "
+             f"error_score={error_score!r}.\n{text}")

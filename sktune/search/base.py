@@ -22,6 +22,7 @@ from .._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_tor
 from .._models import ModelStore, parse_size
 from .._scoring import build_scorers, check_refit
 from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
+from .._warn import warn
 from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
 from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
@@ -189,6 +190,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         )
         history = self._run(scheduler, data, seed_seq.entropy, len(splits), journal)
         if not history.rows:
+            if self.stop_reason_ == "interrupted":
+                raise KeyboardInterrupt("the search was interrupted before any result")
             raise RuntimeError("The search finished without any result (was it stopped at once?).")
         self._finish(history, len(splits), multimetric, scheduler, scorers)
         self._maybe_refit(X, y, fit_params, seed_seq.entropy)
@@ -215,35 +218,44 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         ])
 
     def _run(self, scheduler, data, entropy, n_splits, journal):
-        """Run the search loop; the :class:`~sktune.records.History` of its results."""
+        """Run the search loop; the :class:`~sktune.records.History` of its results.
+
+        Ctrl-C ends the search cleanly: no new job starts, the jobs in flight are
+        abandoned (a worker finishes the one it runs), the results so far are kept,
+        and ``stop_reason_`` says ``"interrupted"``. A second Ctrl-C raises.
+        """
         history = History(scheduler.level, self._refit_metric)
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         events = self._listeners(scheduler, journal)
         started = time.perf_counter()
         executor = Executor(data, self.n_jobs, self.devices, self.trials_per_device,
                             timeout=getattr(self, "trial_timeout", None))
-        finished = False
+        loop = SearchLoop(
+            scheduler, ReplayingExecutor(executor, journal), history, events, models,
+            n_splits=n_splits, entropy=entropy, metric=self._refit_metric,
+            error_score=self.error_score, started=started)
         try:
             with executor:
                 self.n_workers_ = executor.capacity
-                loop = SearchLoop(
-                    scheduler, ReplayingExecutor(executor, journal), history, events, models,
-                    n_splits=n_splits, entropy=entropy, metric=self._refit_metric,
-                    error_score=self.error_score, started=started)
-                loop.run()
-                self.busy_time_ = executor.busy_time
-                self.n_worker_restarts_ = executor.n_restarts
-                self.n_replayed_jobs_ = 0 if journal is None else journal.n_replayed
-            finished = True
+                try:
+                    loop.run()
+                except KeyboardInterrupt:  # keep what is done; no new work starts
+                    loop.wind_up()
+                    _warn_interrupted(self, len(history.rows))
         finally:
             if hasattr(self, "max_model_memory"):
                 self.n_models_spilled_ = models.n_spilled
             models.close()
             if journal is not None:
-                journal.close(finished=finished, n_results=len(history.rows))
+                journal.close(finished=loop.stop_reason != "interrupted",
+                              n_results=len(history.rows))
             events.notify("on_search_end")
+        self.busy_time_ = executor.busy_time
+        self.n_worker_restarts_ = executor.n_restarts
+        self.n_replayed_jobs_ = 0 if journal is None else journal.n_replayed
         self.search_time_ = time.perf_counter() - started
         self.best_score_so_far_ = history.best_score()
+        self.stop_reason_ = loop.stop_reason
         return history  # fold models are dropped with the loop: the fitted search stays small
 
     # -- results ---------------------------------------------------------------------
@@ -328,6 +340,12 @@ def _entropy(random_state):
 
 
 _REFIT_KEY = 2**32 - 1  # the refit's spawn key: no trial has this id
+
+
+def _warn_interrupted(search, n_results):
+    warn(f"{type(search).__name__} was interrupted (Ctrl-C) after {n_results} results: no new "
+         "job starts and the search ends with the results so far (stop_reason_ is "
+         "'interrupted'; with journal= a later fit resumes it). Press Ctrl-C again to abort.")
 
 
 def _as_list(callbacks):
