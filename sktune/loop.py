@@ -98,9 +98,9 @@ class SearchLoop:
     def dispatch(self, work):
         """Hand out one job per fold; the trials the journal completes at once."""
         self.in_flight[work.trial_id] = (work, {})
-        start, fold_models = self._continued_models(work)
-        return_model = self.scheduler.keep_models(work.trial_id)
         source = work.trial_id if work.source is None else work.source
+        start, fold_models = self._continued_models(work, source)
+        return_model = self.scheduler.keep_models(work.trial_id)
         complete = []
         for k in range(self.n_splits):
             job = Job(
@@ -116,12 +116,11 @@ class SearchLoop:
                 complete.extend(self.on_job_result(replayed))
         return complete
 
-    def _continued_models(self, work):
-        """``(start, fold models)``: the models this work continues (copies for an
-        exploit), or ``(0, None)`` when it starts afresh or its models were lost."""
+    def _continued_models(self, work, source):
+        """``(start, fold models)``: the models of ``source`` this work continues (copies
+        for an exploit), or ``(0, None)`` when it starts afresh or its models were lost."""
         if not work.start or work.start <= 0:
             return work.start, None
-        source = work.trial_id if work.source is None else work.source
         models = self.models.get(source)
         if models is None:
             return 0, None  # models lost (a resumed search): train from scratch

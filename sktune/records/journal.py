@@ -344,10 +344,6 @@ class ReplayingExecutor:
     def n_pending(self):
         return self.executor.n_pending
 
-    @property
-    def n_replayed(self):
-        return 0 if self.journal is None else self.journal.n_replayed
-
     def submit(self, job, asked_start):
         """Run ``job`` (``asked_start``: its budget before lost models reset it to 0);
         its result if the journal already holds it, else None."""
