@@ -41,6 +41,16 @@ class Data:
     sklearn_config: dict | None = None  # the caller's sklearn.get_config(), set in the workers
 
 
+@dataclass(frozen=True)
+class Step:
+    """An earlier training step of a fold model, rerun to rebuild a lost model."""
+
+    params: dict
+    start: float
+    stop: float | None
+    seed: int  # the seed of the job that ran it
+
+
 @dataclass
 class Job:
     trial_id: int
@@ -52,6 +62,7 @@ class Job:
     model: Any = None  # a fold model to continue; None starts from a clone
     return_model: bool = False
     device: str | None = None
+    replay: tuple = ()  # Steps that rebuild a lost model to ``start`` (when ``model`` is None)
 
 
 @dataclass
@@ -271,6 +282,22 @@ def _fold_model(job, data):
     return apply_device(est, job.device, data.device_param)
 
 
+def _rebuild(job, data, X, y, fit_params):
+    """A lost fold model, rebuilt by rerunning the steps that trained it, each as its
+    own job ran it (its parameters, its torch seed), then set up for ``job``."""
+    est = clone(data.estimator)
+    seed_estimator(est, job.replay[0].seed)
+    est.set_params(**clone(job.replay[0].params, safe=False))
+    for step in job.replay:
+        set_params_in_place(est, clone(step.params, safe=False))
+        apply_device(est, job.device, data.device_param)
+        with seeded_torch(step.seed):
+            est = data.resource.advance(est, X, y, start=step.start, stop=step.stop,
+                                        fit_params=fit_params, classes=data.classes)
+    set_params_in_place(est, clone(job.params, safe=False))
+    return apply_device(est, job.device, data.device_param)
+
+
 def _fit_and_score(job, data, result):
     """Train the fold model of ``job`` to its budget and score it into ``result``."""
     train, test = data.splits[job.fold]
@@ -281,6 +308,8 @@ def _fit_and_score(job, data, result):
     X_train, y_train = safe_split(est, data.X, data.y, train)
     X_test, y_test = safe_split(est, data.X, data.y, test, train)
     fit_params = slice_per_sample(data.fit_params, train, num_rows(data.X))
+    if job.model is None and job.replay:
+        est = _rebuild(job, data, X_train, y_train, fit_params)
     t0 = time.perf_counter()
     est = data.resource.advance(
         est, X_train, y_train, start=job.start, stop=job.stop,

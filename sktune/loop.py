@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from ._evaluate import Job, job_seed
+from ._evaluate import Job, Step, job_seed
 from .events import search_state
 from .records.rows import result_to_row
 from .schedulers.base import TrialResult
@@ -99,7 +99,7 @@ class SearchLoop:
         """Hand out one job per fold; the trials the journal completes at once."""
         self.in_flight[work.trial_id] = (work, {})
         source = work.trial_id if work.source is None else work.source
-        start, fold_models = self._continued_models(work, source)
+        start, fold_models, steps = self._continued_models(work, source)
         return_model = self.scheduler.keep_models(work.trial_id)
         complete = []
         for k in range(self.n_splits):
@@ -109,6 +109,8 @@ class SearchLoop:
                 model=None if fold_models is None else fold_models[k],
                 return_model=return_model,
                 device=self.last_device.get((work.trial_id, k), self.last_device.get((source, k))),
+                replay=tuple(Step(s["params"], s["start"], s["stop"],
+                                  job_seed(self.entropy, (s["trial_id"], k))) for s in steps),
             )
             self.events.notify("on_job_begin", job)
             replayed = self.executor.submit(job, work.start)
@@ -117,16 +119,20 @@ class SearchLoop:
         return complete
 
     def _continued_models(self, work, source):
-        """``(start, fold models)``: the models of ``source`` this work continues (copies
-        for an exploit), or ``(0, None)`` when it starts afresh or its models were lost."""
+        """``(start, fold models, steps)``: the models of ``source`` this work continues
+        (copies for an exploit), or ``(0, None, [])`` when it starts afresh. When the
+        models were lost (a resumed search) the jobs rebuild them by rerunning the
+        ``steps`` that trained them, or, where the scheduler cannot name those, train
+        from scratch."""
         if not work.start or work.start <= 0:
-            return work.start, None
+            return work.start, None, []
         models = self.models.get(source)
         if models is None:
-            return 0, None  # models lost (a resumed search): train from scratch
+            steps = self.scheduler.training_steps(source, work.start)
+            return (work.start, None, steps) if steps else (0, None, [])
         if work.source is not None:
             models = [copy.deepcopy(m) for m in models]
-        return work.start, models
+        return work.start, models, []
 
     def collect(self):
         """Wait for finished jobs; the trials they complete."""

@@ -106,6 +106,13 @@ class Scheduler:
     def _release(self, trial_id: int) -> None:
         self._released.append(trial_id)
 
+    def training_steps(self, trial_id: int, stop: float) -> list[dict] | None:
+        """The steps that trained ``trial_id``'s fold models up to budget ``stop``, oldest
+        first: dicts with ``trial_id`` (whose job seed the step used), ``params``,
+        ``start`` and ``stop``. A resumed search whose models were lost reruns them to
+        rebuild the models exactly. None: unknown (the work then trains from scratch)."""
+        return None
+
     def level(self, row: dict) -> float:
         """How far a ``cv_results_`` row went: the best is chosen among the rows of the
         highest level a successful result reached (the budget, for Hyperband)."""

@@ -150,6 +150,17 @@ class _HalvingBase(Scheduler):
     def _is_top(self, trial):
         return trial.rung == len(self._budgets(trial)) - 1
 
+    def training_steps(self, trial_id, stop):
+        """The trial's earlier rungs: same parameters, same job seeds."""
+        trial = self.trials.get(trial_id)
+        if not self.continues or trial is None:
+            return None
+        budgets = self._budgets(trial)
+        steps = [{"trial_id": trial_id, "params": dict(trial.params),
+                  "start": budgets[i - 1] if i else 0, "stop": b}
+                 for i, b in enumerate(budgets) if b <= stop + 1e-9]
+        return steps if steps and abs(steps[-1]["stop"] - stop) < 1e-9 else None
+
     # -- what the search exposes ---------------------------------------------------------------
     fitted_attributes = ("n_resources_", "n_candidates_", "n_iterations_", "n_trials_",
                          "bracket_plan_", "min_resources_", "max_resources_", "resources_used_")

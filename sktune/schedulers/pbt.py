@@ -201,6 +201,12 @@ class PBTScheduler(Scheduler):
             "population_size_": len(self.members),
         }
 
+    def training_steps(self, trial_id, stop):
+        if not self.continues or trial_id not in self.trials:
+            return None
+        chain = self.schedule(trial_id)
+        return chain if abs(chain[-1]["stop"] - stop) < 1e-9 else None
+
     # -- decisions -------------------------------------------------------------------
     def _can_step(self, m):
         return not m.dead and not m.pending and m.position < self.max_resources - 1e-9

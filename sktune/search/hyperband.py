@@ -122,9 +122,9 @@ class HyperbandSearchCV(BaseSearch):
     journal : str, path-like or None, default=None
         A JSON-lines file recording every finished job; ``fit`` with the same
         file resumes the search (see :class:`BayesSearchCV`). Synchronous
-        Hyperband with a fixed ``random_state`` replays to the same results;
+        Hyperband with a fixed ``random_state`` replays to the same results:
         fold models are not journaled, so a rung that was running when the
-        search stopped trains its configurations from scratch to its budget.
+        search stopped first rebuilds its models by rerunning the earlier rungs.
     trial_timeout : float or None, default=None
         Seconds one job (one fold of one rung) may run before it is failed.
     max_model_memory : int, str or None, default="2GB"

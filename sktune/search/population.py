@@ -145,8 +145,9 @@ class PopulationSearchCV(BaseSearch):
         A JSON-lines file recording every finished job (one fold of one step).
         Calling ``fit`` again with the same file reads the finished jobs back
         instead of running them. Fold models are not journaled: after a resume,
-        the first step that should continue a lost model trains from scratch up
-        to its budget (with the step's hyperparameters).
+        the first step that should continue a lost model rebuilds it by rerunning
+        the steps that trained it (their hyperparameters and seeds), so a resumed
+        synchronous search is the uninterrupted one.
     trial_timeout : float or None, default=None
         Seconds one job (one fold of one step) may run before it is failed
         (scored ``error_score``; the member then exploits).
