@@ -80,6 +80,7 @@ class JobResult:
     traceback: str | None = None
     exception: BaseException | None = None  # kept (if picklable) for error_score="raise"
     wall_time: float = 0.0  # the whole job, as measured in the worker
+    trained: dict = field(default_factory=dict)  # what training did unlike asked, see _trained
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,20 @@ def _rebuild(job, data, X, y, fit_params):
     return apply_device(est, job.device, data.device_param)
 
 
+def _trained(resource, est, job):
+    """Where training went other than asked: ``budget`` (the budget reached, when
+    early stopping ended it before ``job.stop``) and ``params`` (values in use that
+    differ from those set)."""
+    trained = resource.trained(est, job.params)
+    out = {}
+    budget = trained.get("budget")
+    if budget is not None and job.stop is not None and budget != round(float(job.stop)):
+        out["budget"] = budget
+    if trained.get("params"):
+        out["params"] = dict(trained["params"])
+    return out
+
+
 def _fit_and_score(job, data, result):
     """Train the fold model of ``job`` to its budget and score it into ``result``."""
     train, test = data.splits[job.fold]
@@ -317,6 +332,7 @@ def _fit_and_score(job, data, result):
     )
     _check_finite_training(est)
     result.fit_time = time.perf_counter() - t0
+    result.trained = _trained(data.resource, est, job)
     t0 = time.perf_counter()
     result.test_scores = compute_scores(data.scorers, est, X_test, y_test)
     if data.return_train_score:

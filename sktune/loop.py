@@ -207,6 +207,7 @@ def assemble(work, ordered, metric, error_score):
         fit_times=np.array([r.fit_time for r in ordered]),
         score_times=np.array([r.score_time for r in ordered]),
         errors=errors, devices=[r.device for r in ordered],
+        trained=[r.trained for r in ordered],
         models=[r.model for r in ordered] if all(r.model is not None for r in ordered)
         else None,
     )

@@ -96,6 +96,19 @@ class Resource:
         count, or None when there is none."""
         return None
 
+    def trained(self, estimator, params) -> dict:
+        """What training actually did, read from the trained ``estimator``:
+        ``{"budget": ...}`` where training can end before its budget (early
+        stopping), and ``{"params": {name: value}}`` for those of ``params`` whose
+        value in use at the end differs from the one set (a learning rate a
+        scheduler has decayed)."""
+        return {}
+
+    def scheduled_params(self, estimator) -> dict[str, str]:
+        """Parameters a part of ``estimator`` sets itself while it trains (name ->
+        what sets it), which a search must not perturb between steps."""
+        return {}
+
     def describe(self) -> str:
         return self.name
 
@@ -231,10 +244,35 @@ class Epochs(Resource):
         done = int(start or 0) if _is_fitted(net) else 0
         if not _is_fitted(net):
             net.initialize()
+        elif len(net.history) < done:
+            return estimator  # stopped early (EarlyStopping) in its last step: it is done
         n_epochs = _budget(stop, net.max_epochs) - done
         if n_epochs > 0:
             net.partial_fit(Xt, y, epochs=n_epochs, **params)
         return estimator
+
+    def trained(self, estimator, params):
+        """The epochs trained, and the optimizer settings in use at the end where they
+        differ from the parameters (an ``LRScheduler`` moves the rate away from ``lr``)."""
+        net, prefix = final_step(estimator)
+        groups = getattr(getattr(net, "optimizer_", None), "param_groups", None) or [{}]
+        used = {}
+        for name, value in params.items():
+            key = name[len(prefix):] if name.startswith(prefix) else ""
+            key = key if key == "lr" else key.removeprefix("optimizer__")
+            in_use = groups[0].get(key)
+            if _is_number_like(in_use) and _is_number_like(value) and in_use != value:
+                used[name] = float(in_use)
+        return {"budget": len(net.history or ()), "params": used}
+
+    def scheduled_params(self, estimator):
+        net, prefix = final_step(estimator)
+        out = {}
+        for name, cb in _named_callbacks(getattr(net, "callbacks", None)):
+            if _is_lr_scheduler(cb):
+                for p in ("lr", "optimizer__lr"):
+                    out[prefix + p] = f"its {type(cb).__name__} callback {name!r}"
+        return out
 
     def hot_params(self, estimator):
         net, prefix = final_step(estimator)
@@ -260,6 +298,15 @@ class Epochs(Resource):
 
     def describe(self):
         return "epochs (skorch partial_fit; continues training)"
+
+
+def _is_lr_scheduler(callback):
+    try:
+        from skorch.callbacks import LRScheduler
+    except ImportError:
+        return False
+    cls = callback if isinstance(callback, type) else type(callback)
+    return issubclass(cls, LRScheduler)
 
 
 def _is_number_like(value):
@@ -421,6 +468,12 @@ class WarmStart(Resource):
 
     def default_budget(self, estimator, n_rows):
         return final_step(estimator)[0].get_params(deep=False).get(self.param)
+
+    def trained(self, estimator, names):
+        """Boosting stages actually grown (fewer when early stopping ended it)."""
+        est, _ = final_step(estimator)
+        grown = getattr(est, "n_estimators_" if self.param == "n_estimators" else "n_iter_", None)
+        return {} if grown is None else {"budget": int(grown)}
 
     def describe(self):
         return f"{self.param} (warm_start; continues training)"

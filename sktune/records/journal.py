@@ -234,6 +234,8 @@ class Journal:
         }
         if _num(asked_start) != _num(job.start):
             event["asked_start"] = asked_start
+        if res.trained:
+            event["trained"] = res.trained
         self.write(event)
 
     def result(self, row):
@@ -266,6 +268,7 @@ def job_result_from_event(event):
         train_scores=scores(event.get("train")), fit_time=float(event.get("fit_time") or 0.0),
         score_time=float(event.get("score_time") or 0.0), error=event.get("error"),
         device=event.get("device"), n_test=int(event.get("n_test") or 0),
+        trained=dict(event.get("trained") or {}),
     )
 
 

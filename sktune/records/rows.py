@@ -22,7 +22,7 @@ def result_to_row(result: TrialResult, error_score) -> dict:
         return {m: [float(v) for v in d.get(m, fill)] for m in metrics}
 
     metrics = sorted(result.test_scores) or ["score"]
-    return {
+    row = {
         "trial_id": result.trial_id,
         "params": dict(result.params),
         "info": dict(result.work.info),
@@ -35,6 +35,10 @@ def result_to_row(result: TrialResult, error_score) -> dict:
         "errors": list(result.errors),
         "devices": [d for d in result.devices],
     }
+    trained = result.trained_means
+    if trained:  # early stopping, a decayed learning rate...
+        row["trained"] = trained
+    return row
 
 
 def _rank(means):
@@ -107,12 +111,22 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
     )
     info_keys = sorted({k for r in rows for k in r["info"]})
     for key in info_keys:
-        values = [r["info"].get(key) for r in rows]
+        values = [r.get("trained", {}).get(key, r["info"].get(key)) for r in rows]
         if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values):
             results[key] = np.asarray(values)
         else:
             results[key] = np.array(values, dtype=object)
+    results.update(_values_in_use(rows))
     return results
+
+
+def _values_in_use(rows):
+    """``effective_<param>`` columns where training used other values than the
+    parameters (a scheduled learning rate at the end of the step)."""
+    names = sorted({n for r in rows for n in r.get("trained", {}).get("params", {})})
+    return {f"effective_{n}": np.array(
+        [r.get("trained", {}).get("params", {}).get(n, r["params"].get(n, np.nan))
+         for r in rows], dtype=float) for n in names}
 
 
 def check_failures(rows, error_score):

@@ -43,6 +43,22 @@ class TrialResult:
     devices: list
     models: list | None = None
     score: float = float("nan")  # mean test score of the refit metric; NaN if failed
+    trained: list = field(default_factory=list)  # per fold: where training went unlike asked
+
+    @property
+    def trained_means(self) -> dict:
+        """``n_resources`` (the budget reached) and ``params`` (the values in use),
+        averaged over the folds, where training differed from the work asked."""
+        out = {}
+        budgets = [t.get("budget") for t in self.trained]
+        if any(b is not None for b in budgets):
+            stop = self.work.stop
+            out["n_resources"] = float(np.mean([stop if b is None else b for b in budgets]))
+        names = sorted({n for t in self.trained for n in t.get("params", {})})
+        if names:
+            out["params"] = {n: float(np.mean([t.get("params", {}).get(n, self.params[n])
+                                               for t in self.trained])) for n in names}
+        return out
 
     @property
     def failed(self) -> bool:

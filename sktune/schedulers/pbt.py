@@ -55,6 +55,7 @@ class _Trial:
     failed: bool = False
     done: bool = False
     info: dict = field(default_factory=dict)
+    in_use: dict = field(default_factory=dict)  # values training used unlike params
 
 
 class PBTScheduler(Scheduler):
@@ -147,6 +148,7 @@ class PBTScheduler(Scheduler):
         trial.done = True
         trial.failed = result.failed or not np.isfinite(result.score)
         trial.score = float("nan") if trial.failed else float(result.score)
+        trial.in_use = dict(result.trained_means.get("params", {}))
         self._n_pending -= 1
         member.pending = False
         member.has_result = True
@@ -310,5 +312,7 @@ class PBTScheduler(Scheduler):
         while t is not None:
             chain.append({"start": t.start, "stop": t.stop, "params": dict(t.params),
                           "member_id": t.member_id, "trial_id": t.trial_id})
+            if t.in_use:  # e.g. the learning rate a scheduler had decayed to
+                chain[-1]["params_in_use"] = {**t.params, **t.in_use}
             t = self.trials.get(t.previous) if t.previous is not None else None
         return chain[::-1]

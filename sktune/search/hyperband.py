@@ -139,9 +139,15 @@ class HyperbandSearchCV(BaseSearch):
     cv_results_ : dict of numpy arrays
         One row per (trial, rung), with scikit-learn's keys and ``trial_id``,
         ``iter`` (the rung, as in scikit-learn's halving search), ``rung``,
-        ``n_resources`` (the budget the row was scored at) and ``bracket``.
+        ``n_resources`` (the budget the row was trained to, averaged over the
+        folds: less than the rung's budget where skorch's ``EarlyStopping`` or a
+        boosting model's early stopping ended training; a net that stopped is
+        not trained further in later rungs) and ``bracket``. Where training used
+        other values than the parameters (a learning rate a skorch
+        ``LRScheduler`` decayed), ``effective_<param>`` holds the value in use at
+        the end, averaged over the folds.
     best_estimator_, best_score_, best_params_, best_index_ :
-        The best result among those at the highest budget reached.
+        The best result among those at the highest budget planned.
     n_models_spilled_ : int
         Fold models written to disk during the search (see ``max_model_memory``).
     resource_ : Resource

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._validation import BOOL, Check, Interval, Options
+from .._warn import warn
 from ..proposers.base import SpaceExhaustedWarning
 from ..proposers.random import RandomProposer
 from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
@@ -91,7 +92,9 @@ class PopulationSearchCV(BaseSearch):
     mutable_params : list of str or None, default=None
         Searched parameters explore may change. ``None``: every searched
         parameter that is hot for this estimator (every searched parameter in
-        evolutionary mode).
+        evolutionary mode). A parameter the estimator sets itself in training
+        (``lr`` under a skorch ``LRScheduler``) is refused: the value PBT records
+        and perturbs would not be the one in use.
     quantile_fraction : float, default=0.25
         Fraction of the population that exploits (the bottom) and that is
         copied (the top), in ``(0, 0.5]``.
@@ -171,7 +174,10 @@ class PopulationSearchCV(BaseSearch):
     best_schedule_ : list of dict
         The winning lineage's hyperparameters over the budget, following the
         copies back through the parents: one ``{"start", "stop", "params",
-        "member_id", "trial_id"}`` per step, in training order.
+        "member_id", "trial_id"}`` per step, in training order, with
+        ``"params_in_use"`` where training ended the step with other values
+        (a learning rate a skorch ``LRScheduler`` decayed; ``cv_results_`` then
+        has ``effective_<param>`` columns).
     lineage_ : list of dict
         Every exploit: ``step``, ``n_resources`` (budget of the copied models),
         ``member_id``, ``parent_id``, ``trial_id`` (the step that continued from
@@ -296,10 +302,13 @@ class PopulationSearchCV(BaseSearch):
             return FullFit()  # cannot continue: evolutionary mode over generations
         return resource
 
-    def _mutable(self, space, resource):
+    def _mutable(self, space, resource, *, warn_unexplored=False):
         names = set(space.names)
         continues = bool(resource.continues)
         hot = set(resource.hot_params(self.estimator)) if continues else names
+        scheduled = resource.scheduled_params(self.estimator) if continues else {}
+        _check_not_scheduled(self.mutable_params, scheduled, names, warn_unexplored)
+        hot -= set(scheduled)
         if self.mutable_params is not None:
             unknown = sorted(set(self.mutable_params) - names)
             if unknown:
@@ -365,7 +374,7 @@ class PopulationSearchCV(BaseSearch):
 
     def _make_scheduler(self, space, rng, context):
         resource = self.resource_
-        mutable, continues = self._mutable(space, resource)
+        mutable, continues = self._mutable(space, resource, warn_unexplored=True)
         maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
@@ -395,6 +404,29 @@ class PopulationSearchCV(BaseSearch):
             estimator = resource.advance(
                 estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
         return estimator
+
+
+def _check_not_scheduled(mutable_params, scheduled, searched, warn_unexplored):
+    """PBT must not perturb what the estimator sets itself in training (a skorch
+    ``LRScheduler`` sets the rate each epoch): the recorded value would not be the one
+    used, and an exploit would undo the schedule."""
+    clash = sorted(set(mutable_params or ()) & set(scheduled))
+    if clash:
+        name = clash[0]
+        raise ValueError(
+            f"The 'mutable_params' parameter names {name!r}, which the estimator sets "
+            f"itself while it trains ({scheduled[name]}): population based training would "
+            f"record and perturb a nominal {name!r} that is not the one in use, and each "
+            "exploit would reset what the scheduler had decayed. Either leave it out of "
+            "'mutable_params' (each member keeps its drawn value and its schedule), or "
+            "remove the scheduler callback and let PBT's explore be the schedule."
+        )
+    if warn_unexplored and mutable_params is None and set(scheduled) & set(searched):
+        warn(
+            f"{sorted(set(scheduled) & set(searched))} will not be explored by population "
+            f"based training: {next(iter(scheduled.values()))} sets it while the net trains. "
+            "Each member keeps its drawn value; pass mutable_params to choose what is explored."
+        )
 
 
 def _budget_name(resource):
