@@ -31,6 +31,30 @@ def is_pairwise_estimator(estimator):
     return bool(getattr(estimator, "_get_tags", dict)().get("pairwise", False))
 
 
+def skorch_net(estimator):
+    return type(estimator).__module__.split(".")[0] == "skorch"
+
+
+def takes_2d_input_only(estimator):
+    """Whether ``estimator`` (a Pipeline: its first step) declares that it takes only
+    2-D arrays (scikit-learn's input tags), so 1-D numeric X cannot work."""
+    while hasattr(estimator, "steps") and estimator.steps:  # the step that receives X
+        estimator = estimator.steps[0][1]
+    if estimator is None or isinstance(estimator, str) or type(estimator).__name__ in (
+            "FunctionTransformer", "FeatureUnion") or skorch_net(estimator):
+        return False  # passes anything on, or may (a net's module decides)
+    try:
+        if SKLEARN_VERSION >= (1, 6):
+            from sklearn.utils import get_tags
+
+            tags = get_tags(estimator).input_tags
+            return bool(tags.two_d_array and not tags.one_d_array and not tags.string
+                        and not tags.dict)
+        return list(getattr(estimator, "_get_tags", dict)().get("X_types", [])) == ["2darray"]
+    except Exception:  # an estimator whose tags cannot be read: let it decide in fit
+        return False
+
+
 def index_rows(value, indices):
     return _safe_indexing(value, indices)
 

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 
-from .._compat import num_rows
+from .._compat import num_rows, takes_2d_input_only
 
 
 def make_splits(cv, X, y, groups, owner):
@@ -50,10 +50,27 @@ def check_splits(splits, n_rows, owner):
                 )
 
 
+def _is_1d_numbers(X):
+    if not isinstance(X, (np.ndarray, list, tuple)):
+        return False  # dataframes, sparse matrices and custom containers are not 1-D
+    try:
+        values = np.asarray(X)
+    except (ValueError, TypeError):
+        return False
+    return values.ndim == 1 and values.dtype.kind in "biuf"
+
+
 def check_data(estimator, X, y, fit_params, owner):
     """Reject data the estimator cannot take, as far as that is known without fitting."""
     who = type(owner).__name__
     n = num_rows(X)
+    if _is_1d_numbers(X) and takes_2d_input_only(estimator):
+        raise ValueError(
+            f"X passed to {who}.fit is 1-D (shape {np.shape(X)}), but "
+            f"{type(estimator).__name__} takes a 2-D array of shape (n_samples, n_features). "
+            "Reshape it with X.reshape(-1, 1) if it holds a single feature, or "
+            "X.reshape(1, -1) if it is a single sample."
+        )
     if y is None and is_classifier(estimator):
         raise ValueError(f"{who}.fit needs y: {type(estimator).__name__} is a classifier.")
     if y is not None and (is_classifier(estimator) or is_regressor(estimator)):
