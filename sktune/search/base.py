@@ -130,14 +130,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"search space: {exc}"
             ) from exc
         space.check_estimator_params(self.estimator, self._space_param)
-        check_devices(getattr(self, "devices", None), self)
+        check_devices(getattr(self, "devices", None), self, estimator=self.estimator,
+                      device_param=getattr(self, "device_param", None))
         check_journal_path(getattr(self, "journal", None), self)
-        if self.devices is not None and self.device_param is not None:
-            if self.device_param not in self.estimator.get_params(deep=True):
-                raise ValueError(
-                    f"The 'device_param' parameter names {self.device_param!r}, which is not a "
-                    f"parameter of {type(self.estimator).__name__}."
-                )
         return space
 
     # -- fit ------------------------------------------------------------------------
