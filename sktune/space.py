@@ -8,26 +8,41 @@ log scale where asked).
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from ._compat import skorch_prefixes
+from ._warn import warn
 
 __all__ = ["Real", "Integer", "Categorical", "SearchSpace", "Subspace"]
+
+
+def _num(v):
+    """``v`` as users read it: numpy scalars as plain numbers."""
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
+        return repr(int(v))
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return repr(float(v))
+    return repr(v)
 
 
 def _check_bounds(cls, low, high, log):
     for name, v in (("low", low), ("high", high)):
         if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
-            raise ValueError(f"{cls}: '{name}' must be a finite number. Got {v!r} instead.")
-    if low >= high:
-        raise ValueError(f"{cls}: 'low' must be smaller than 'high'. Got low={low!r}, high={high!r}.")
+            raise ValueError(f"{cls}: '{name}' must be a finite number. Got {_num(v)} instead.")
+    got = f"Got low={_num(low)}, high={_num(high)}"
+    if low > high:
+        raise ValueError(f"{cls}: 'low' must be smaller than 'high'. {got}; swap them.")
+    if low == high:
+        raise ValueError(f"{cls}: 'low' must be smaller than 'high'. {got}; for a fixed value "
+                         f"give a list of one choice, [{_num(low)}].")
     if log and low <= 0:
         raise ValueError(
-            f"{cls}: a log scale needs a positive 'low'. Got low={low!r}; "
+            f"{cls}: a log scale needs a positive 'low'. Got low={_num(low)}; "
             "use log=False or a positive lower bound."
         )
 
@@ -97,7 +112,7 @@ class Real(_Dimension):
     __slots__ = ("low", "high", "log")
 
     def __init__(self, low, high, *, log=False, prior=None):
-        log = _prior_to_log(prior, log)
+        log = _prior_to_log(prior, log, "Real")
         _check_bounds("Real", low, high, log)
         self._set(low=float(low), high=float(high), log=bool(log))
 
@@ -155,10 +170,15 @@ class Integer(_Dimension):
     __slots__ = ("low", "high", "log")
 
     def __init__(self, low, high, *, log=False, prior=None):
-        log = _prior_to_log(prior, log)
+        log = _prior_to_log(prior, log, "Integer")
         for name, v in (("low", low), ("high", high)):
             if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-                raise ValueError(f"Integer: '{name}' must be an int. Got {v!r} instead.")
+                whole = (isinstance(v, numbers.Real) and not isinstance(v, bool)
+                         and math.isfinite(v) and float(v).is_integer())
+                raise ValueError(
+                    f"Integer: '{name}' must be an int. Got {_num(v)} instead; "
+                    + (f"write {int(v)}, or " if whole else "") + "use Real for a continuous range."
+                )
         _check_bounds("Integer", low, high, log)
         self._set(low=int(low), high=int(high), log=bool(log))
 
@@ -202,7 +222,12 @@ class Categorical(_Dimension):
     Parameters
     ----------
     choices : sequence
-        The values (any hashable or not objects); at least one.
+        The values (any objects, hashable or not); at least one. A value that
+        repeats an earlier one is dropped with a warning. Values are the same
+        when they are one object, or of one type and equal: ``1``, ``True`` and
+        ``1.0`` are three choices, and so are two estimators (compared by
+        identity). A str is refused (``["abc"]`` is one choice), and so is a set
+        (no fixed order).
     prior : None, default=None
         Accepted (and ignored) for scikit-optimize compatibility: choices are
         drawn uniformly.
@@ -219,16 +244,7 @@ class Categorical(_Dimension):
     __slots__ = ("choices",)
 
     def __init__(self, choices, *, prior=None, transform=None):
-        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
-            try:
-                choices = list(choices)
-            except TypeError:
-                raise ValueError(
-                    f"Categorical: 'choices' must be a list of values. Got {choices!r} instead."
-                ) from None
-        if len(choices) == 0:
-            raise ValueError("Categorical: 'choices' is empty; give at least one value.")
-        self._set(choices=tuple(choices))
+        self._set(choices=tuple(_check_choices(choices, "Categorical")))
 
     def __repr__(self):
         return f"Categorical({list(self.choices)!r})"
@@ -238,9 +254,11 @@ class Categorical(_Dimension):
         return len(self.choices)
 
     def index(self, value):
-        for i, c in enumerate(self.choices):
-            if c is value or _safe_eq(c, value):
-                return i
+        # the choice that is ``value``, else one of its type equal to it, else any equal one
+        for same in (_is, _same_choice, _safe_eq):
+            for i, c in enumerate(self.choices):
+                if same(c, value):
+                    return i
         raise ValueError(f"{value!r} is not one of {list(self.choices)!r}")
 
     def to_unit(self, value):
@@ -283,41 +301,122 @@ def _safe_eq(a, b):
         return False
 
 
-def _prior_to_log(prior, log):
+def _is(a, b):
+    return a is b
+
+
+def _same_choice(a, b):
+    """One object, or equal values of one type (``1``, ``True``, ``1.0`` differ)."""
+    return a is b or (type(a) is type(b) and _safe_eq(a, b))
+
+
+def _check_choices(choices, where, warn_where=None):
+    """The list of ``choices``, checked, with repeats dropped (a warning names them)."""
+    if isinstance(choices, (str, bytes)):
+        raise ValueError(f"{where}: 'choices' must be a list of values, not a str. Got "
+                         f"{choices!r}; write [{choices!r}] for one choice.")
+    if isinstance(choices, (set, frozenset)):
+        raise ValueError(f"{where}: 'choices' must be a list, not a set: a set has no fixed "
+                         "order, so one random_state would not give one search. Write "
+                         "sorted(...) or a list.")
+    try:
+        choices = list(choices)
+    except TypeError:
+        raise ValueError(
+            f"{where}: 'choices' must be a list of values. Got {choices!r} instead."
+        ) from None
+    if len(choices) == 0:
+        raise ValueError(f"{where}: 'choices' is empty; give at least one value.")
+    unique, repeats, seen = [], [], set()
+    for c in choices:
+        try:  # hashable values: by (type, value), as _same_choice compares them
+            key = (type(c), c)
+            repeated = key in seen
+            seen.add(key)
+        except Exception:  # unhashable, or an __eq__ that raises
+            repeated = any(_same_choice(u, c) for u in unique)
+        if not repeated:
+            unique.append(c)
+        elif not any(_same_choice(r, c) for r in repeats):
+            repeats.append(c)
+    if repeats:
+        shown = ", ".join(repr(r) for r in repeats[:5]) + (", ..." if len(repeats) > 5 else "")
+        left = repr(unique) if len(unique) <= 10 else f"{len(unique)} choices"
+        warn(f"{warn_where or where}: the choices repeat {shown}; the repeats are dropped, "
+             f"leaving {left}.")
+    return unique
+
+
+_PRIORS = ("uniform", "log-uniform", "loguniform")
+
+
+def _prior_to_log(prior, log, cls):
     if prior is None:
         return log
     if prior in ("log-uniform", "loguniform"):
         return True
     if prior == "uniform":
         return False
-    raise ValueError(f"'prior' must be 'uniform' or 'log-uniform'. Got {prior!r} instead.")
+    raise ValueError(f"{cls}: 'prior' must be 'uniform' or 'log-uniform'. Got {prior!r} instead.")
 
 
-def to_dimension(name, spec):
-    """Turn what users write (skopt, scipy.stats, lists) into a dimension."""
+def to_dimension(name, spec, *, where=None):
+    """Turn what users write (skopt, scipy.stats, lists) into a dimension.
+
+    ``where`` names the entry in messages (default: "Search space entry 'name'").
+    """
+    where = where or f"Search space entry {name!r}"
+    try:
+        return _to_dimension(spec, where)
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith(where):
+            raise
+        raise (TypeError if isinstance(exc, TypeError) else ValueError)(
+            f"{where}: {exc}") from None
+
+
+def _to_dimension(spec, where):
     if isinstance(spec, _Dimension):
         return spec
     if _is_skopt_dimension(spec):
         return _from_skopt(spec)
     if hasattr(spec, "rvs") and hasattr(spec, "dist"):
-        return _from_scipy(name, spec)
-    if isinstance(spec, tuple) and 2 <= len(spec) <= 3 and all(
+        return _from_scipy(spec)
+    if hasattr(spec, "rvs") and hasattr(spec, "freeze"):  # scipy.stats.uniform itself
+        name = getattr(spec, "name", "")
+        form = _SCIPY_FORMS.get(name, (f"{name}(...)",))[0]
+        raise ValueError(f"scipy.stats.{name} must be frozen with its parameters, as "
+                         f"scipy.stats.{form}. Got the distribution itself.")
+    if isinstance(spec, tuple) and len(spec) >= 2 and all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in spec[:2]
     ):
-        return _from_tuple(name, spec)
+        if len(spec) <= 3:
+            return _from_tuple(spec)
+        if any(isinstance(v, str) and v in _PRIORS for v in spec[2:]):
+            raise ValueError(f"a (low, high, prior) tuple has 3 items. Got {len(spec)} items, "
+                             f"{_tuple_text(spec)}; for a list of choices write a list.")
     if isinstance(spec, (list, tuple, np.ndarray)):
-        return Categorical(list(spec))
+        return Categorical(_check_choices(spec, "Categorical", warn_where=where))
+    one = f"; for one fixed choice write [{spec!r}]" if isinstance(spec, str) else ""
     raise ValueError(
-        f"Search space entry {name!r} must be a Real, Integer or Categorical, a list of choices, "
-        f"a bounded scipy.stats distribution or a (low, high[, prior]) tuple. Got {spec!r} instead."
+        "must be a Real, Integer or Categorical, a list of choices, a bounded scipy.stats "
+        f"distribution or a (low, high[, prior]) tuple. Got {spec!r} instead{one}."
     )
 
 
-def _from_tuple(name, spec):
+def _tuple_text(spec):
+    return "(" + ", ".join(_num(v) for v in spec) + ")"
+
+
+def _from_tuple(spec):
     low, high = spec[0], spec[1]
     prior = spec[2] if len(spec) == 3 else "uniform"
-    if not isinstance(prior, str):
-        raise ValueError(f"Search space entry {name!r}: the third item of a tuple must be a prior.")
+    if not (isinstance(prior, str) and prior in _PRIORS):
+        raise ValueError(
+            "the third item of a (low, high, prior) tuple must be the prior 'uniform' or "
+            f"'log-uniform'. Got {prior!r} instead; for a list of choices write a list, "
+            f"[{_tuple_text(spec)[1:-1]}]."
+        )
     if all(isinstance(v, numbers.Integral) for v in (low, high)):
         return Integer(low, high, prior=prior)
     return Real(low, high, prior=prior)
@@ -336,37 +435,79 @@ def _from_skopt(spec):
     return cls(spec.low, spec.high, prior=prior)
 
 
-def _from_scipy(name, dist):
+# the scipy.stats families read as dimensions: (call form, what valid parameters are)
+_SCIPY_FORMS = {
+    "uniform": ("uniform(loc, scale)", "covers [loc, loc + scale] and needs a finite scale > 0"),
+    "loguniform": ("loguniform(a, b)", "needs 0 < a < b"),
+    "reciprocal": ("reciprocal(a, b)", "needs 0 < a < b"),
+    "randint": ("randint(low, high)", "draws low, ..., high - 1 and needs low < high"),
+}
+
+
+def _from_scipy(dist):
     family = getattr(dist.dist, "name", "")
-    if family in ("loguniform", "reciprocal"):
-        low, high = dist.support()
-        return Real(float(low), float(high), log=True)
-    if family == "uniform":
-        low, high = dist.support()
-        return Real(float(low), float(high))
+    args = [_num(a) for a in dist.args] + [f"{k}={_num(v)}" for k, v in dist.kwds.items()]
+    text = f"scipy.stats.{family}({', '.join(args)})"
+    if family not in _SCIPY_FORMS:
+        raise ValueError(
+            f"{text} is not supported; a bounded uniform, loguniform or randint distribution "
+            "is needed (or a Real/Integer dimension)."
+        )
+    form, needs = _SCIPY_FORMS[family]
+    with np.errstate(all="ignore"):  # invalid parameters give a NaN support
+        low, high = (float(v) for v in dist.support())
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError(f"{text} has invalid parameters (its support is ({low}, {high})): "
+                         f"{form} {needs}.")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{text} is not bounded (its support is [{low}, {high}]).")
     if family == "randint":
-        low, high = dist.support()
+        if low == high:
+            raise ValueError(f"{text} draws the one value {int(low)}; for a fixed value give a "
+                             f"list of one choice, [{int(low)}], or widen it ({form} {needs}).")
         return Integer(int(low), int(high))
-    raise ValueError(
-        f"Search space entry {name!r}: scipy.stats.{family} is not supported; a bounded "
-        "uniform, loguniform or randint distribution is needed (or a Real/Integer dimension)."
-    )
+    if family == "uniform":
+        return Real(low, high)
+    loc = dist.kwds.get("loc", dist.args[2] if len(dist.args) > 2 else 0)
+    if loc != 0:  # a + scale * Y is log-uniform only for a = 0
+        raise ValueError(f"{text} is shifted by loc={_num(loc)}, which is not log-uniform any "
+                         "more; drop loc (scale is fine), or write Real(low, high, log=True).")
+    return Real(low, high, log=True)
+
+
+class _Where:
+    """Where an entry sits, for messages: the parameter of a search and a sub-space index."""
+
+    def __init__(self, owner=None, index=None):
+        self.owner, self.index = owner, index  # owner: "The 'search_spaces' parameter of X"
+
+    def entry(self, name):
+        at = f"entry {name!r}" + ("" if self.index is None else
+                                  f" of the sub-space at index {self.index}")
+        return f"{self.owner}: {at}" if self.owner else f"Search space {at}"
+
+    def whole(self, text):
+        """``text`` ("must be ...") said of the sub-space, or of the whole space."""
+        if self.index is not None:
+            return f"{self.owner or 'Search space'}: the sub-space at index {self.index} {text}"
+        return f"{self.owner} {text}" if self.owner else f"A search space {text}"
 
 
 class Subspace:
     """One mapping of parameter name to dimension (immutable)."""
 
-    def __init__(self, mapping: Mapping):
+    def __init__(self, mapping: Mapping, *, _where=None):
+        where = _where or _Where()
         if not isinstance(mapping, Mapping) or not mapping:
-            raise ValueError(
-                f"A search space must be a non-empty dict of parameter name to dimension. "
-                f"Got {mapping!r} instead."
-            )
+            raise ValueError(where.whole(
+                f"must be a non-empty dict of parameter name to dimension. Got {mapping!r} instead."
+            ))
         dims = {}
         for name, spec in mapping.items():
             if not isinstance(name, str):
-                raise ValueError(f"Search space keys must be parameter names. Got {name!r}.")
-            dims[name] = to_dimension(name, spec)
+                raise ValueError(f"{where.entry(name)}: the keys must be parameter names (str). "
+                                 f"Got {name!r} ({type(name).__name__}) instead.")
+            dims[name] = to_dimension(name, spec, where=where.entry(name))
         self.names = tuple(sorted(dims))
         self.dimensions = tuple(dims[n] for n in self.names)
         self.n_features = sum(d.n_features for d in self.dimensions)
@@ -436,7 +577,9 @@ class SearchSpace:
         (categorical), bounded ``scipy.stats`` distributions (``uniform``,
         ``loguniform``, ``randint``), scikit-optimize dimensions or
         ``(low, high[, prior])`` tuples. A list of ``(dict, n_iter)`` pairs, as
-        scikit-optimize accepts, is read as a list of subspaces.
+        scikit-optimize accepts, is read as a list of subspaces. Repeated
+        choices are dropped with a warning (see :class:`Categorical`); errors
+        name the entry and its sub-space (its index in the list).
 
     Examples
     --------
@@ -447,22 +590,14 @@ class SearchSpace:
     """
 
     def __init__(self, spaces):
-        if isinstance(spaces, SearchSpace):
-            self.subspaces = spaces.subspaces
-            return
-        if isinstance(spaces, Mapping):
-            spaces = [spaces]
-        if not isinstance(spaces, (list, tuple)) or len(spaces) == 0:
-            raise ValueError(
-                "A search space must be a dict or a non-empty list of dicts. "
-                f"Got {spaces!r} instead."
-            )
-        subs = []
-        for s in spaces:
-            if isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], Mapping):
-                s = s[0]  # skopt's (space, n_iter) form
-            subs.append(s if isinstance(s, Subspace) else Subspace(s))
-        self.subspaces = tuple(subs)
+        self.subspaces = _subspaces(spaces, None)
+
+    @classmethod
+    def _from_param(cls, spaces, param, owner):
+        """The space of the ``param`` parameter of ``owner``: messages name both."""
+        space = cls.__new__(cls)
+        space.subspaces = _subspaces(spaces, f"The {param!r} parameter of {type(owner).__name__}")
+        return space
 
     def __repr__(self):
         return f"SearchSpace({list(self.subspaces)!r})"
@@ -495,20 +630,43 @@ class SearchSpace:
     def perturb(self, params, rng, **kwargs) -> dict:
         return self.subspaces[self.subspace_of(params)].perturb(params, rng, **kwargs)
 
-    def check_estimator_params(self, estimator, param_name="search_spaces"):
-        """Raise if a name is not a parameter of ``estimator`` (nested names too)."""
+    def check_estimator_params(self, estimator, param_name="search_spaces", owner=None):
+        """Raise if a name is not a parameter of ``estimator`` (nested names too).
+
+        ``owner``, the search, is named in the message.
+        """
         params = estimator.get_params(deep=True)
         valid = set(params)
-        for s in self.subspaces:
+        of = "" if owner is None else f" of {type(owner).__name__}"
+        for i, s in enumerate(self.subspaces):
             for name in s.names:
                 if name not in valid and not _routed_by_prefix(estimator, params, name):
                     close = sorted(p for p in valid if p.split("__")[-1] == name.split("__")[-1])
+                    close = close or difflib.get_close_matches(name, sorted(valid), n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
+                    where = _Where(f"The {param_name!r} parameter{of}",
+                                   i if len(self.subspaces) > 1 else None)
                     raise ValueError(
-                        f"The {param_name!r} parameter names {name!r}, which is not a parameter "
-                        f"of {type(estimator).__name__}.{hint} Check the list with "
-                        "estimator.get_params().keys()."
+                        f"{where.entry(name)} is not a parameter of {type(estimator).__name__}."
+                        f"{hint} Check the list with estimator.get_params().keys()."
                     )
+
+
+def _subspaces(spaces, owner):
+    if isinstance(spaces, SearchSpace):
+        return spaces.subspaces
+    if isinstance(spaces, Mapping):
+        spaces = [spaces]
+    if not isinstance(spaces, (list, tuple)) or len(spaces) == 0:
+        raise ValueError(_Where(owner).whole(
+            f"must be a dict or a non-empty list of dicts. Got {spaces!r} instead."))
+    subs = []
+    for i, s in enumerate(spaces):
+        if isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], Mapping):
+            s = s[0]  # skopt's (space, n_iter) form
+        where = _Where(owner, None if len(spaces) == 1 else i)
+        subs.append(s if isinstance(s, Subspace) else Subspace(s, _where=where))
+    return tuple(subs)
 
 
 def _routed_by_prefix(estimator, params, name):

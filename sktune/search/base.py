@@ -120,16 +120,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             k: v for k, v in {**_COMMON_CONSTRAINTS, **self._extra_constraints}.items()
             if k in params
         })
-        try:
-            space = SearchSpace(getattr(self, self._space_param))
-        except (ValueError, TypeError) as exc:
-            if f"'{self._space_param}'" in str(exc):
-                raise
-            raise type(exc)(
-                f"The '{self._space_param}' parameter of {type(self).__name__} is not a valid "
-                f"search space: {exc}"
-            ) from exc
-        space.check_estimator_params(self.estimator, self._space_param)
+        space = SearchSpace._from_param(getattr(self, self._space_param), self._space_param, self)
+        space.check_estimator_params(self.estimator, self._space_param, owner=self)
         check_devices(getattr(self, "devices", None), self, estimator=self.estimator,
                       device_param=getattr(self, "device_param", None))
         check_journal_path(getattr(self, "journal", None), self)
