@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+
 import numpy as np
 import sklearn
 from sklearn.utils import _safe_indexing  # documented public helper despite its name
@@ -32,7 +35,7 @@ def is_pairwise_estimator(estimator):
 
 
 def skorch_net(estimator):
-    return type(estimator).__module__.split(".")[0] == "skorch"
+    return any(c.__module__.split(".")[0] == "skorch" for c in type(estimator).__mro__)
 
 
 def takes_2d_input_only(estimator):
@@ -332,3 +335,49 @@ def skorch_prefixes(net):
     for attr in ("_modules", "_criteria", "_optimizers"):
         routed |= set(getattr(net, attr, ()))
     return routed
+
+
+_EARLY_STOPPING_STATE = ("misses_", "dynamic_threshold_", "best_model_weights_", "best_epoch_")
+
+
+@contextlib.contextmanager
+def skorch_callbacks_continued(net):
+    """Make the next ``partial_fit`` of ``net`` go on where its callbacks stopped.
+
+    At the start of every ``partial_fit`` skorch builds a new scheduler for an
+    ``LRScheduler`` (from the epoch count, one step past the schedule) and resets
+    ``EarlyStopping``'s patience. A callback added last (so its ``on_train_begin``
+    runs after theirs) puts their state back, so training in pieces is training
+    once. Callbacks built for this run only; the net keeps its own list.
+    """
+    from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+
+    saved = []
+    for _, cb in getattr(net, "callbacks_", None) or ():
+        if isinstance(cb, LRScheduler) and getattr(cb, "lr_scheduler_", None) is not None:
+            groups = getattr(getattr(net, "optimizer_", None), "param_groups", [])
+            saved.append((cb, {"lr_scheduler": cb.lr_scheduler_.state_dict(),
+                               "lrs": [g["lr"] for g in groups]}))
+        elif isinstance(cb, EarlyStopping) and hasattr(cb, "misses_"):
+            saved.append((cb, {k: copy.deepcopy(getattr(cb, k)) for k in _EARLY_STOPPING_STATE
+                               if hasattr(cb, k)}))
+    if not saved:
+        yield
+        return
+
+    class _Continue(Callback):
+        def on_train_begin(self, net, **kwargs):
+            for cb, state in saved:
+                if "lr_scheduler" in state:
+                    cb.lr_scheduler_.load_state_dict(state["lr_scheduler"])
+                    for group, lr in zip(net.optimizer_.param_groups, state["lrs"]):
+                        group["lr"] = lr
+                else:
+                    for key, value in state.items():
+                        setattr(cb, key, value)
+
+    net.callbacks_.append(("sktune_continue", _Continue()))
+    try:
+        yield
+    finally:
+        net.callbacks_[:] = [(n, cb) for n, cb in net.callbacks_ if n != "sktune_continue"]

@@ -18,9 +18,9 @@ import numpy as np
 import sklearn
 from sklearn.base import clone
 
-from ._compat import cloudpickle_module, num_rows, safe_split, slice_per_sample
+from ._compat import cloudpickle_module, num_rows, safe_split, skorch_net, slice_per_sample
 from ._scoring import compute_scores
-from .resources import set_params_in_place
+from .resources import final_step, set_params_in_place
 
 
 @dataclass
@@ -284,19 +284,40 @@ def _fold_model(job, data):
 
 
 def _rebuild(job, data, X, y, fit_params):
-    """A lost fold model, rebuilt by rerunning the steps that trained it, each as its
-    own job ran it (its parameters, its torch seed), then set up for ``job``."""
+    """A lost fold model, rebuilt by rerunning the steps that trained it as their jobs
+    ran them (their parameters; torch seeded by the first, its generator carried on
+    through the others), then set up for ``job``."""
     est = clone(data.estimator)
     seed_estimator(est, job.replay[0].seed)
     est.set_params(**clone(job.replay[0].params, safe=False))
+    torch = sys.modules.get("torch")
+    if torch is not None:  # run_job gives the caller's generator state back afterwards
+        torch.manual_seed(job.replay[0].seed)
     for step in job.replay:
         set_params_in_place(est, clone(step.params, safe=False))
         apply_device(est, job.device, data.device_param)
-        with seeded_torch(step.seed):
-            est = data.resource.advance(est, X, y, start=step.start, stop=step.stop,
-                                        fit_params=fit_params, classes=data.classes)
+        est = data.resource.advance(est, X, y, start=step.start, stop=step.stop,
+                                    fit_params=fit_params, classes=data.classes)
     set_params_in_place(est, clone(job.params, safe=False))
     return apply_device(est, job.device, data.device_param)
+
+
+_TORCH_STATE = "_sktune_torch_rng_state"
+
+
+def _carry_torch_state(est, keep):
+    """A continued skorch net draws on from the torch generator state it ended its last
+    step with (kept on the net between steps), so training in steps is training once."""
+    torch = sys.modules.get("torch")
+    net = final_step(est)[0]
+    if torch is None or not skorch_net(net):
+        return
+    if not keep:
+        state = net.__dict__.pop(_TORCH_STATE, None)
+        if state is not None:
+            torch.set_rng_state(state)
+    else:
+        setattr(net, _TORCH_STATE, torch.get_rng_state())
 
 
 def _trained(resource, est, job):
@@ -325,6 +346,7 @@ def _fit_and_score(job, data, result):
     fit_params = slice_per_sample(data.fit_params, train, num_rows(data.X))
     if job.model is None and job.replay:
         est = _rebuild(job, data, X_train, y_train, fit_params)
+    _carry_torch_state(est, keep=False)
     t0 = time.perf_counter()
     est = data.resource.advance(
         est, X_train, y_train, start=job.start, stop=job.stop,
@@ -332,6 +354,8 @@ def _fit_and_score(job, data, result):
     )
     _check_finite_training(est)
     result.fit_time = time.perf_counter() - t0
+    if job.return_model:
+        _carry_torch_state(est, keep=True)
     result.trained = _trained(data.resource, est, job)
     t0 = time.perf_counter()
     result.test_scores = compute_scores(data.scorers, est, X_test, y_test)

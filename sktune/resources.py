@@ -34,6 +34,7 @@ never hot.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
 
@@ -41,7 +42,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import index_rows, mlp_optimizer, num_rows, slice_per_sample
+from ._compat import (
+    index_rows,
+    mlp_optimizer,
+    num_rows,
+    skorch_callbacks_continued,
+    slice_per_sample,
+)
 
 __all__ = [
     "Resource",
@@ -248,7 +255,8 @@ class Epochs(Resource):
             return estimator  # stopped early (EarlyStopping) in its last step: it is done
         n_epochs = _budget(stop, net.max_epochs) - done
         if n_epochs > 0:
-            net.partial_fit(Xt, y, epochs=n_epochs, **params)
+            with skorch_callbacks_continued(net) if done else contextlib.nullcontext():
+                net.partial_fit(Xt, y, epochs=n_epochs, **params)
         return estimator
 
     def trained(self, estimator, params):
