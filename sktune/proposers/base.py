@@ -28,6 +28,11 @@ def subspace_size(subspace) -> float:
     return size
 
 
+def space_size(space) -> float:
+    """Distinct points of a search space (``inf`` if any subspace has a real dimension)."""
+    return sum(subspace_size(sub) for sub in SearchSpace(space).subspaces)
+
+
 def enumerate_subspace(subspace) -> list[dict]:
     """Every point of a finite subspace (see :func:`subspace_size`)."""
     values = [

@@ -88,8 +88,10 @@ class _HalvingBase(Scheduler):
     """What the synchronous and asynchronous schedulers share."""
 
     def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
-                 continues=True, integer=True):
+                 continues=True, integer=True, n_points=math.inf):
         super().__init__()
+        self.n_points = n_points  # distinct configurations of the space
+        self._n_proposed = 0
         self.proposer = proposer
         self.min_resources = min_resources
         self.max_resources = max_resources
@@ -118,6 +120,12 @@ class _HalvingBase(Scheduler):
         })
 
     def _new_trials(self, n, bracket):
+        """Up to ``n`` new trials; fewer when a finite space has fewer configurations left
+        (a configuration is trained once, in the first bracket that draws it)."""
+        n = int(min(n, self.n_points - self._n_proposed))
+        if n <= 0:
+            return []
+        self._n_proposed += n
         pending = [t.params for t in self.trials.values() if t.pending]
         params = self.proposer.ask(n, pending=pending)
         out = []
@@ -212,22 +220,33 @@ class HyperbandScheduler(_HalvingBase):
     synchronous = True
 
     def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
-                 continues=True, integer=True, concurrent=False):
+                 continues=True, integer=True, concurrent=False, n_points=math.inf):
         super().__init__(proposer, min_resources=min_resources, max_resources=max_resources,
                          factor=factor, brackets=brackets, continues=continues,
-                         integer=integer)
+                         integer=integer, n_points=n_points)
         self.concurrent = concurrent
         self._queue = list(range(len(self.brackets)))  # bracket runs not started
         self._active: list[list[_Trial]] = []  # trials of the current rung of each run
-        self.n_total = sum(sum(self.plan[b]["n_candidates"]) for b in self.brackets)
+        self.n_total = self._planned_results()
+
+    def _planned_results(self):
+        """Results the brackets will record (fewer candidates in a small finite space)."""
+        left, total = self.n_points, 0
+        for b in self.brackets:
+            counts = self.plan[b]["n_candidates"]
+            first = min(counts[0], left)
+            left -= first
+            total += sum(min(c, first) for c in counts) if first else 0
+        return int(total)
 
     def next_work(self, n_free):
-        if not self._active or self.concurrent:
+        while self._queue and (not self._active or self.concurrent):
             starts = self._queue if self.concurrent else self._queue[:1]
             for run in list(starts):
                 bracket = self.brackets[run]
                 trials = self._new_trials(self.plan[bracket]["n_candidates"][0], bracket)
-                self._active.append(trials)
+                if trials:
+                    self._active.append(trials)
                 self._queue.remove(run)
         return [self._work(t, t.rung) for group in self._active for t in group
                 if not t.pending and t.rung not in t.scores]
@@ -297,13 +316,13 @@ class ASHAScheduler(_HalvingBase):
     synchronous = False
 
     def __init__(self, proposer, *, min_resources, max_resources, factor=3, brackets=None,
-                 n_candidates=None, continues=True, integer=True):
+                 n_candidates=None, continues=True, integer=True, n_points=math.inf):
         super().__init__(proposer, min_resources=min_resources, max_resources=max_resources,
                          factor=factor, brackets=[0] if brackets is None else brackets,
-                         continues=continues, integer=integer)
+                         continues=continues, integer=integer, n_points=n_points)
         if n_candidates is None:
             n_candidates = sum(self.plan[b]["n_candidates"][0] for b in self.brackets)
-        self.n_candidates = int(n_candidates)
+        self.n_candidates = int(min(n_candidates, n_points))
         self._started = 0
 
     def _promotable(self):
@@ -322,7 +341,24 @@ class ASHAScheduler(_HalvingBase):
                 if found is not None:
                     best = (found, rung)
                     break
-        return best
+        return best or self._last_promotion()
+
+    def _last_promotion(self):
+        """With every trial started and scored and none at the top, the best of the
+        highest rung goes on (as synchronous Hyperband promotes at least one): a small
+        finite space has too few trials for ``1/factor`` of a rung to be one."""
+        if self._started < self.n_candidates or any(t.pending for t in self.trials.values()):
+            return None
+        for bracket in dict.fromkeys(self.brackets):
+            members = [t for t in self.trials.values() if t.bracket == bracket]
+            top = len(self.plan[bracket]["n_resources"]) - 1
+            if not members or any(top in t.scores for t in members):
+                continue
+            rung = max(max(t.scores) for t in members)
+            ranked = [t for t in self._ranked(members, rung) if np.isfinite(t.scores[rung])]
+            if ranked and rung not in ranked[0].promoted_from:
+                return ranked[0], rung
+        return None
 
     def next_work(self, n_free):
         works = []
@@ -349,7 +385,7 @@ class ASHAScheduler(_HalvingBase):
             self._release(trial.trial_id)
         # the others scored at this rung that it pushed out of reach of a promotion
         members = [t for t in self.trials.values() if t.bracket == trial.bracket]
-        limit = self._max_reaching(trial.bracket, trial.rung) // self.factor
+        limit = self._promotion_limit(trial.bracket, trial.rung)
         for t in self._ranked(members, trial.rung)[limit:]:
             if t is not trial and t.rung == trial.rung and not t.pending:
                 self._release(t.trial_id)
@@ -381,4 +417,10 @@ class ASHAScheduler(_HalvingBase):
         # could it still be promoted? only if its rank beats the most the rung can ever promote
         members = [t for t in self.trials.values() if t.bracket == trial.bracket]
         rank = self._ranked(members, rung).index(trial)
-        return rank < self._max_reaching(trial.bracket, rung) // self.factor
+        return rank < self._promotion_limit(trial.bracket, rung)
+
+    def _promotion_limit(self, bracket, rung):
+        """The most trials ``rung`` can ever promote (at least the best one in a small
+        finite space, see ``_last_promotion``)."""
+        limit = self._max_reaching(bracket, rung) // self.factor
+        return max(limit, 1) if math.isfinite(self.n_points) else limit

@@ -8,6 +8,8 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 
 from .._compat import num_rows, takes_2d_input_only
+from .._warn import warn
+from ..proposers.base import space_size
 
 
 def make_splits(cv, X, y, groups, owner):
@@ -90,3 +92,14 @@ def check_data(estimator, X, y, fit_params, owner):
                     f"The fit parameter {key!r} passed to {who}.fit has {length} values, but "
                     f"X has {n} rows: it must have one value per row."
                 )
+
+
+def capped_n_iter(n_iter, space):
+    """``n_iter``, capped at the size of a finite space with scikit-learn's warning
+    (as ``RandomizedSearchCV`` does), so no configuration is scored twice."""
+    size = space_size(space)
+    if n_iter > size:
+        warn(f"The total space of parameters {int(size)} is smaller than n_iter={n_iter}. "
+             f"Running {int(size)} iterations. For exhaustive searches, use GridSearchCV.")
+        return int(size)
+    return n_iter

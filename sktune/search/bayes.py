@@ -7,6 +7,7 @@ import numpy as np
 from .._validation import NONE, Interval, Options
 from ..proposers.gp import GPProposer
 from ..schedulers.fifo import FIFOScheduler
+from ._checks import capped_n_iter
 from .base import BaseSearch
 
 __all__ = ["BayesSearchCV"]
@@ -197,4 +198,5 @@ class BayesSearchCV(BaseSearch):
             space, n_initial_points=self.n_initial_points, acq_func=self.acq_func,
             xi=self.xi, kappa=self.kappa, random_state=rng,
         )
-        return FIFOScheduler(proposer, self.n_iter, batch_size=self.n_points)
+        return FIFOScheduler(proposer, capped_n_iter(self.n_iter, space),
+                             batch_size=self.n_points)

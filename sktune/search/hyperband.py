@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .._validation import BOOL, NONE, Check, Interval, Options
+from ..proposers.base import space_size
 from ..proposers.budget import BudgetProposer
 from ..resources import (
     ParamBudget,
@@ -299,7 +300,7 @@ class HyperbandSearchCV(BaseSearch):
         proposer = BudgetProposer(space, model=self.proposer, random_state=rng)
         n_table = int(math.floor(math.log(R / r_min) / math.log(self.factor) + 1e-9)) + 1
         common = dict(min_resources=r_min, max_resources=R, factor=self.factor,
-                      continues=self.resource_.continues)
+                      continues=self.resource_.continues, n_points=space_size(space))
         if self.asynchronous:
             k = 1 if self.n_brackets is None else self.n_brackets
             return ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
