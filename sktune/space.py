@@ -387,11 +387,15 @@ def _to_dimension(spec, where):
         form = _SCIPY_FORMS.get(name, (f"{name}(...)",))[0]
         raise ValueError(f"scipy.stats.{name} must be frozen with its parameters, as "
                          f"scipy.stats.{form}. Got the distribution itself.")
+    if isinstance(spec, range):  # as scikit-learn's searches take it: these choices
+        if spec.step == 1 and len(spec) > 1:
+            return Integer(spec.start, spec.stop - 1)
+        return Categorical(_check_choices(list(spec), "Categorical", warn_where=where))
     if isinstance(spec, tuple) and len(spec) >= 2 and all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in spec[:2]
     ):
-        if len(spec) <= 3:
-            return _from_tuple(spec)
+        if len(spec) == 2 or (len(spec) == 3 and isinstance(spec[2], str)):
+            return _from_tuple(spec)  # skopt's (low, high[, prior])
         if any(isinstance(v, str) and v in _PRIORS for v in spec[2:]):
             raise ValueError(f"a (low, high, prior) tuple has 3 items. Got {len(spec)} items, "
                              f"{_tuple_text(spec)}; for a list of choices write a list.")

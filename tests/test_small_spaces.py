@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -71,3 +72,18 @@ def test_a_one_point_space_runs_one_bracket_of_four_rungs(iris):
     search = HyperbandSearchCV(SGDClassifier(random_state=0), {"alpha": [1e-4]},
                                max_resources=27, cv=2, random_state=0).fit(*iris)
     assert list(search.cv_results_["n_resources"]) == [1, 3, 9, 27]
+
+
+@pytest.mark.parametrize("choices, expected", [
+    (range(1, 4), [1, 2, 3]),
+    (range(1, 10, 4), [1, 5, 9]),
+    (np.array([0.5, 1.0, 2.0]), [0.5, 1.0, 2.0]),
+    ((1, 2, 3), [1, 2, 3]),
+    ((1, 2, 3, 4), [1, 2, 3, 4]),
+])
+def test_sequences_grid_search_takes_are_choices(iris, choices, expected):
+    # the choices RandomizedSearchCV would try, each once
+    X, y = iris
+    search, _ = fit_quietly(BayesSearchCV(LogisticRegression(max_iter=500), {"C": choices},
+                                          n_iter=10, cv=2, random_state=0), X, y)
+    assert sorted(p["C"] for p in search.cv_results_["params"]) == expected
