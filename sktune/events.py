@@ -2,6 +2,7 @@
 
 Events, in the order a search emits them:
 
+- ``on_search_begin()``: before the first job;
 - ``on_job_begin(job)``: a (trial, fold) job was handed to the executor;
 - ``on_job_end(result)``: its :class:`~sktune._evaluate.JobResult` came back;
 - ``on_trial_end(result, row, state)``: every fold of a piece of work is in and
@@ -54,15 +55,87 @@ class Progress:
 
 
 class VerbosePrinter:
-    """One line per recorded result (``verbose >= 2``)."""
+    """Text output at GridSearchCV's ``verbose`` levels.
+
+    1: ``Fitting k folds for each of n candidates, totalling N fits`` once; 2: one
+    ``END`` line per trial (its parameters, mean score and time); 3: one per fold, with
+    its score (and train score), as scikit-learn's ``[CV i/k; j/n] END`` lines.
+    ``n`` counts the results the search records (a Hyperband rung or a PBT step is
+    one), and is omitted where it is not known in advance.
+    """
+
+    def __init__(self, verbose, n_splits, n_total=None):
+        self.verbose = int(verbose)
+        self.n_splits = n_splits
+        self.n_total = n_total
+        self._params: dict[int, dict] = {}
+
+    def on_search_begin(self):
+        k = self.n_splits
+        if self.n_total is None:
+            print(f"Fitting {k} folds for each candidate", flush=True)
+        else:
+            print(f"Fitting {k} folds for each of {self.n_total} candidates, totalling "
+                  f"{k * self.n_total} fits", flush=True)
+
+    def on_job_begin(self, job):
+        self._params[job.trial_id] = job.params
+        if self.verbose >= 10:
+            line = f"[CV {self._where(job.trial_id, job.fold)}] START {_params_text(job.params)}"
+            print(line + "." * (80 - len(line)), flush=True)
+
+    def on_job_end(self, res):
+        if self.verbose < 3:
+            return
+        params = _params_text(self._params.get(res.trial_id, {}))
+        if res.error is not None:
+            result = f"{params}; failed: {res.error.splitlines()[-1]}"
+        else:
+            result = f"{params};{_scores_text(res.test_scores, res.train_scores)}"
+        result += f" total time={_short_time(res.fit_time + res.score_time)}"
+        head = f"[CV {self._where(res.trial_id, res.fold)}] END "
+        print(head + "." * (80 - len(head) - len(result)) + result, flush=True)
 
     def on_trial_end(self, result, row, state):
+        if self.verbose < 2:
+            return
+        self._params.pop(result.trial_id, None)
         if result.failed:
-            status = f"failed: {next(e for e in result.errors if e)}"
+            status = f"failed: {next(e for e in result.errors if e).splitlines()[-1]}"
         else:
-            status = f"score={result.score:.4f}"
-        extra = "".join(f" {k}={v}" for k, v in result.work.info.items())
-        print(f"[sktune] trial {result.trial_id}{extra} {result.params} {status}", flush=True)
+            status = f"mean score={result.score:.3f}"
+        extra = "".join(f" {k}={v}" for k, v in result.work.info.items()
+                        if k in ("n_resources", "member_id", "step"))
+        total = float(sum(result.fit_times) + sum(result.score_times))
+        n = "" if self.n_total is None else f"/{self.n_total}"
+        print(f"[trial {result.trial_id + 1}{n}] END {_params_text(result.params)};{extra} "
+              f"{status} total time={_short_time(total)}", flush=True)
+
+    def _where(self, trial_id, fold):
+        where = f"{fold + 1}/{self.n_splits}"
+        if self.verbose >= 10:  # the candidate too, as scikit-learn
+            where += f"; {trial_id + 1}" + ("" if self.n_total is None else f"/{self.n_total}")
+        return where
+
+
+def _params_text(params):
+    return ", ".join(f"{k}={params[k]}" for k in sorted(params))
+
+
+def _short_time(seconds):
+    return f" {seconds:5.1f}s" if seconds <= 60 else f"{seconds / 60:4.1f}min"
+
+
+def _scores_text(test, train):
+    if list(test) == ["score"]:
+        if train:
+            return f", score=(train={train['score']:.3f}, test={test['score']:.3f})"
+        return f", score={test['score']:.3f}"
+    parts = []
+    for name in sorted(test):
+        both = f"train={train[name]:.3f}, " if name in train else ""
+        parts.append(f" {name}: ({both}test={test[name]:.3f})")
+    return "".join(parts)
 
 
 class StopCallbacks:

@@ -193,13 +193,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         entropy = None if self.random_state is None else _entropy(self.random_state)
         return Journal(path, fingerprint(self, space, splits, X, y), entropy)
 
-    def _listeners(self, scheduler, journal):
+    def _listeners(self, scheduler, journal, n_splits):
         """The event stream's listeners: journal, progress bar, printer, callbacks, hooks."""
         bar = _progress(self.verbose, scheduler.n_total, type(self).__name__)
         return EventStream([
             None if journal is None else JournalWriter(journal),
             None if bar is None else Progress(bar),
-            VerbosePrinter() if self.verbose >= 2 else None,
+            VerbosePrinter(self.verbose, n_splits, scheduler.n_total) if self.verbose else None,
             StopCallbacks(_as_list(self.callbacks)),
             SklearnHooks(_compat.callback_hooks(self)),
         ])
@@ -213,7 +213,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         """
         history = History(scheduler.level, self._refit_metric)
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
-        events = self._listeners(scheduler, journal)
+        events = self._listeners(scheduler, journal, n_splits)
+        events.notify("on_search_begin")
         started = time.perf_counter()
         executor = Executor(data, self.n_jobs, self.devices, self.trials_per_device,
                             timeout=getattr(self, "trial_timeout", None))
