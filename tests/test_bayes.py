@@ -134,8 +134,10 @@ def test_refit_false_and_callable_refit():
     assert search.best_params_ == search.cv_results_["params"][search.best_index_]
     multi = small_search(refit=False, scoring=["accuracy", "f1_macro"]).fit(X_iris, y_iris)
     assert not hasattr(multi, "best_params_")
-    with pytest.raises(AttributeError, match="refit=False"):
+    assert not hasattr(search, "predict")  # as GridSearchCV (available_if)
+    with pytest.raises(AttributeError, match="no attribute 'predict'") as info:
         search.predict(X_iris)
+    assert "refit=False" in str(info.value.__cause__)
 
     def lowest_c(results):
         return int(np.argmin([p["C"] for p in results["params"]]))
