@@ -24,8 +24,11 @@ def result_to_row(result: TrialResult, error_score, metrics=None) -> dict:
     names = sorted(metrics or result.test_scores) or ["score"]
 
     def scores(d):
-        return {m: [fill if bad else float(v) for v, bad in zip(d.get(m, [fill] * len(failed)),
-                                                                failed)] for m in names}
+        out = {}
+        for m in names:
+            values = d.get(m, [fill] * len(failed))
+            out[m] = [fill if bad else float(v) for v, bad in zip(values, failed)]
+        return out
 
     return {
         "trial_id": result.trial_id,
