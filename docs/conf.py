@@ -9,6 +9,8 @@ import warnings
 sys.path.insert(0, os.path.abspath(".."))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from sklearn.exceptions import FitFailedWarning  # noqa: E402
+
 import sktune  # noqa: E402
 
 project = "sktune"
@@ -66,7 +68,8 @@ sphinx_gallery_conf = {
 }
 warnings.filterwarnings("ignore", category=UserWarning,
                         message="Matplotlib is currently using agg")
-warnings.filterwarnings("ignore", category=UserWarning, message=".*trials failed.*")
+warnings.filterwarnings("ignore", category=FitFailedWarning)  # examples with failing trials
+warnings.filterwarnings("ignore", category=UserWarning, message="One or more of the test scores")
 
 # -- HTML -------------------------------------------------------------------------------------
 try:

@@ -12,15 +12,16 @@ from sklearn.metrics import check_scoring, get_scorer
 def build_scorers(estimator, scoring):
     """Return ``(scorers, multimetric)``; ``scorers`` maps metric name to scorer.
 
-    A callable returning a dict is kept under the name ``"__dict__"`` and
-    expanded when scores are computed.
+    A callable is kept under the name ``"__dict__"``: what it returns (a number
+    or a dict of them) is known only once it has scored, so ``multimetric`` is
+    None for it (:class:`Metrics` settles it then).
     """
     if scoring is None or isinstance(scoring, str):
         return {"score": check_scoring(estimator, scoring=scoring)}, False
     if callable(scoring):
-        return {"__dict__": scoring}, False
+        return {"__dict__": scoring}, None
     if isinstance(scoring, (list, tuple, set)):
-        names = list(scoring)
+        names = sorted(scoring) if isinstance(scoring, set) else list(scoring)
         if not names or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
             raise ValueError(
                 "The 'scoring' parameter must be a str, a callable, a list of unique metric "
@@ -80,3 +81,66 @@ def check_refit(refit, multimetric, metrics):
     if isinstance(refit, str):
         return refit
     return "score" if not multimetric else None
+
+
+class Metrics:
+    """The metrics a search records, the one that ranks its trials and the refit one.
+
+    Trials are ranked (promoted, exploited, told to the proposer) by the refit
+    metric, or by the first metric of ``scoring`` when ``refit`` names none
+    (several metrics with ``refit=False`` or a callable ``refit``). A callable
+    ``scoring`` is settled by :meth:`observe`, at its first scores: a dict makes
+    the search multi-metric, as in ``GridSearchCV``.
+
+    Parameters
+    ----------
+    scorers : dict
+        From :func:`build_scorers`.
+    multimetric : bool or None
+        From :func:`build_scorers` (None for a callable ``scoring``).
+    refit : bool, str or callable
+        The search's ``refit``.
+
+    Attributes
+    ----------
+    names : list of str or None
+        The metric names, in the order of ``scoring`` (None until a callable scored).
+    refit_metric : str or None
+        The metric of ``best_score_`` and ``score`` (None: several metrics, none named).
+    rank : str
+        The metric that ranks trials.
+    """
+
+    def __init__(self, scorers, multimetric, refit):
+        self.refit = refit
+        self.names = self.multimetric = None
+        if multimetric is None:  # a callable: until it scores, it is one metric "score"
+            self.refit_metric = self.rank = refit if isinstance(refit, str) else "score"
+        else:
+            self._settle(list(scorers), multimetric)
+
+    def _settle(self, names, multimetric):
+        self.refit_metric = check_refit(self.refit, multimetric, names)
+        self.names, self.multimetric = names, multimetric
+        self.rank = self.refit_metric or names[0]
+
+    def observe(self, scores):
+        """Settle a callable ``scoring`` from its first scores; True when it changed ``rank``.
+
+        Raises ``ValueError`` as ``GridSearchCV`` does when the callable returns a
+        dict and ``refit`` is neither False, a callable nor one of its keys.
+        """
+        if self.names is not None or not scores:
+            return False
+        names, rank = list(scores), self.rank
+        multimetric = names != ["score"]
+        if multimetric and self.refit is not False and not callable(self.refit) and not (
+                isinstance(self.refit, str) and self.refit in names):
+            raise ValueError(
+                "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+                "callable to refit an estimator with the best parameter setting on the whole "
+                "data and make the best_* attributes available for that metric. If this is not "
+                f"needed, refit should be set to False explicitly. {self.refit!r} was passed."
+            )
+        self._settle(names, multimetric)
+        return self.rank != rank

@@ -45,15 +45,18 @@ class SearchLoop:
     entropy : int or None
         Seed entropy; job seeds are spawned from it by (trial, fold).
     metric : str or None
-        The metric of a trial's ``score`` (the refit metric).
+        The metric of a trial's ``score`` (the one that ranks trials).
     error_score : float or "raise"
         As the search's.
     started : float or None
         ``time.perf_counter()`` when the search started (default: now).
+    metrics : Metrics or None
+        The search's metrics; a callable ``scoring`` is settled by the first fold
+        scored (then ``metric`` follows ``metrics.rank``).
     """
 
     def __init__(self, scheduler, executor, history, events, models, *, n_splits, entropy,
-                 metric, error_score, started=None):
+                 metric, error_score, started=None, metrics=None):
         self.scheduler = scheduler
         self.executor = executor
         self.history = history
@@ -63,6 +66,7 @@ class SearchLoop:
         self.entropy = entropy
         self.metric = metric
         self.error_score = error_score
+        self.metrics = metrics
         self.in_flight: dict[int, tuple] = {}  # trial_id -> (work, {fold: JobResult})
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
@@ -142,6 +146,9 @@ class SearchLoop:
         """File one fold's result; ``[TrialResult]`` once the trial's last fold is in."""
         work, folds = self.in_flight[res.trial_id]
         folds[res.fold] = res
+        if self.metrics is not None and self.metrics.observe(res.test_scores):
+            self.metric = self.metrics.rank
+            self.history.set_metric(self.metric)
         self.last_device[(res.trial_id, res.fold)] = res.device
         if self.events.notify("on_job_end", res):
             self.stop()
@@ -165,7 +172,8 @@ class SearchLoop:
         """Keep the models, write the row, tell the scheduler and the listeners."""
         if result.models is not None and not result.failed:
             self.models.put(result.trial_id, result.models)
-        row = result_to_row(result, self.error_score)
+        names = None if self.metrics is None else self.metrics.names
+        row = result_to_row(result, self.error_score, names)
         self.history.add(result, row)
         self.scheduler.on_result(result)
         for trial_id in self.scheduler.take_released():

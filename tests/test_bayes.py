@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.decomposition import PCA
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GroupKFold, KFold
@@ -133,8 +134,10 @@ def test_refit_false_and_callable_refit():
     assert search.best_params_ == search.cv_results_["params"][search.best_index_]
     multi = small_search(refit=False, scoring=["accuracy", "f1_macro"]).fit(X_iris, y_iris)
     assert not hasattr(multi, "best_params_")
-    with pytest.raises(AttributeError, match="refit=False"):
+    assert not hasattr(search, "predict")  # as GridSearchCV (available_if)
+    with pytest.raises(AttributeError, match="no attribute 'predict'") as info:
         search.predict(X_iris)
+    assert "refit=False" in str(info.value.__cause__)
 
     def lowest_c(results):
         return int(np.argmin([p["C"] for p in results["params"]]))
@@ -230,7 +233,7 @@ def test_failing_trials_get_error_score_and_a_grouped_warning():
 
     search = BayesSearchCV(Fragile(max_iter=200), {"C": Real(1e-2, 1e2, log=True)}, n_iter=8,
                            n_initial_points=4, cv=3, random_state=0, error_score=-1.0)
-    with pytest.warns(UserWarning, match="C too large"):
+    with pytest.warns(FitFailedWarning, match="C too large"):
         search.fit(X_iris, y_iris)
     res = search.cv_results_
     failed = res["status"] == "failed"
@@ -246,7 +249,7 @@ def test_all_failing_raises_clearly():
         def fit(self, X, y):
             raise RuntimeError("always broken")
 
-    with pytest.raises(ValueError, match="(?s)All the 3 trials failed.*always broken"):
+    with pytest.raises(ValueError, match="(?s)All the 6 fits failed.*always broken"):
         BayesSearchCV(Broken(), {"C": Real(0.1, 1)}, n_iter=3, cv=2, random_state=0).fit(
             X_iris, y_iris
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from _exec_helpers import CountingClassifier, Fragile, ListSearch, RandomSearch
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import FitFailedWarning
 
 from sktune import BayesSearchCV, Categorical, Real
 
@@ -29,11 +30,12 @@ def trials(*actions):
 def test_raising_and_nan_trials_get_error_score_and_one_grouped_warning(data):
     X, y = data
     items = trials("ok", "raise", "nan", "ok", "raise")
-    with pytest.warns(UserWarning, match="3 of the 5 trials failed") as record:
+    with pytest.warns(FitFailedWarning, match="6 fits failed out of a total of 10") as record:
         search = ListSearch(Fragile(), SPACE, items, cv=2, error_score=-1.0).fit(X, y)
-    text = str([w.message for w in record if "trials failed" in str(w.message)][0])
-    assert "2 trial(s) failed with: RuntimeError: boom from a bad trial" in text
-    assert "1 trial(s) failed with: ValueError: Input contains NaN" in text
+    text = str([w.message for w in record if w.category is FitFailedWarning][0])
+    assert "set to -1.0" in text and "3 of the 5 results failed" in text
+    assert "4 fits failed with the following error:\nRuntimeError: boom from a bad trial" in text
+    assert "2 fits failed with the following error:\nValueError: Input contains NaN" in text
     res = search.cv_results_
     assert res["status"].tolist() == ["ok", "failed", "failed", "ok", "failed"]
     assert res["mean_test_score"][[1, 2, 4]].tolist() == [-1.0, -1.0, -1.0]
@@ -56,7 +58,7 @@ def test_error_score_raise_raises_with_the_trial_parameters(data):
 def test_every_trial_failing_is_a_clear_error(data):
     X, y = data
     search = ListSearch(Fragile(), SPACE, trials("raise", "nan", "raise"), cv=2)
-    with pytest.raises(ValueError, match="All the 3 trials failed") as info:
+    with pytest.raises(ValueError, match="All the 6 fits failed") as info:
         search.fit(X, y)
     assert "RuntimeError: boom from a bad trial" in str(info.value)
     assert "Input contains NaN" in str(info.value)
@@ -73,7 +75,7 @@ def test_a_diverged_skorch_net_is_a_failed_trial_not_a_chance_level_score():
         batch_size=50, train_split=None, verbose=0,
     )
     space = {"lr": Real(1e-6, 1e30, log=True)}
-    with pytest.warns(UserWarning, match="1 of the 2 trials failed"):
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 4"):
         search = ListSearch(net, space, [{"lr": 1e-6}, {"lr": 1e30}], cv=2, refit=False,
                             random_state=0).fit(X, y.astype(np.int64))
     res = search.cv_results_
@@ -113,7 +115,7 @@ def test_a_worker_that_dies_under_a_custom_backend_fails_only_its_own_trial(data
     X, y = data
     items = trials("ok", "die", "ok")
     with joblib.parallel_config(backend="sktune-test-loky-rounds", n_jobs=2), \
-            pytest.warns(UserWarning, match="1 of the 3 trials failed"):
+            pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 6"):
         search = ListSearch(Fragile(), SPACE, items, cv=2, n_jobs=2, n_points=3,
                             refit=False).fit(X, y)
     res = search.cv_results_
@@ -128,7 +130,7 @@ def test_a_hanging_job_is_failed_after_trial_timeout(data, n_jobs):
     items = [{"action": "ok", "alpha": 1.0}, {"action": "hang", "alpha": 2.0},
              {"action": "ok", "alpha": 3.0}]
     t0 = time.perf_counter()
-    with pytest.warns(UserWarning, match="1 of the 3 trials failed"):
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 6"):
         search = ListSearch(Fragile(sleep=600), SPACE, items, cv=2, n_jobs=n_jobs,
                             trial_timeout=1.5, refit=False).fit(X, y)
     assert time.perf_counter() - t0 < 200  # the hanging worker was killed, not waited for
@@ -185,7 +187,7 @@ def test_bayes_search_reports_failures_from_a_real_estimator():
     # negative epsilon fails inside SVR's own parameter validation on some trials
     search = BayesSearchCV(SVR(), {"epsilon": Real(-1.0, 1.0), "C": Real(0.1, 10, log=True)},
                            n_iter=6, n_initial_points=6, cv=2, random_state=0, refit=False)
-    with pytest.warns(UserWarning, match="trials failed"):
+    with pytest.warns(FitFailedWarning, match="fits failed"):
         search.fit(X, y)
     res = search.cv_results_
     neg = np.array([p["epsilon"] < 0 for p in res["params"]])

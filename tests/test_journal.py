@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from _exec_helpers import Fragile, ListSearch, same_results
 from sklearn.datasets import make_regression
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
@@ -163,7 +164,7 @@ def test_failed_trials_are_journaled_and_not_run_again(data, tmp_path):
                    callbacks=StopAfter(3)).fit(X, y)
     jobs = [e for e in events(path) if e["event"] == "job"]
     assert sum("boom" in (e["error"] or "") for e in jobs) == 2
-    with pytest.warns(UserWarning, match="1 of the 4 trials failed"):
+    with pytest.warns(FitFailedWarning, match="2 fits failed out of a total of 8"):
         resumed = ListSearch(Fragile(), space, items, cv=2, journal=path).fit(X, y)
     assert resumed.n_replayed_jobs_ == 6
     assert resumed.cv_results_["status"].tolist() == ["ok", "failed", "ok", "ok"]

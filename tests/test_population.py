@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge, SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -456,7 +457,7 @@ def test_a_diverged_member_exploits_a_healthy_one():
         make_net(max_epochs=3), {"lr": Categorical([0.01, 0.05, np.inf])}, population_size=4,
         max_resources=3, perturbation_interval=1, cv=2, random_state=0, resample_probability=0.0,
     )
-    with pytest.warns(UserWarning, match="trials failed") as record:
+    with pytest.warns(FitFailedWarning, match="fits failed") as record:
         search.fit(X, y)
     assert not [w for w in record if "search space" in str(w.message)]  # duplicates are fine
     res = search.cv_results_

@@ -7,6 +7,7 @@ torch = pytest.importorskip("torch")
 skorch = pytest.importorskip("skorch")
 
 from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import FitFailedWarning  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -96,7 +97,7 @@ def test_diverging_net_is_a_failed_trial_not_a_chance_level_score():
     # lr >= 10 diverges to inf/NaN losses on this problem; small ones train fine.
     search = BayesSearchCV(net, {"lr": Real(1e-3, 1e2, log=True)}, n_iter=6,
                            n_initial_points=6, cv=2, random_state=0, error_score=-1e9)
-    with pytest.warns(UserWarning, match="trials failed"):
+    with pytest.warns(FitFailedWarning, match="fits failed"):
         search.fit(X, y)
     res = search.cv_results_
     lrs = np.array([p["lr"] for p in res["params"]])

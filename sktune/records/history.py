@@ -39,11 +39,21 @@ class History:
         self.rows.append(row)
         self.scores.append(result.score)
         self._levels.append(level)
-        score = self._row_score(row)
-        if not np.isnan(score) and (level not in self._best or score > self._best[level][0]):
-            self._best[level] = (score, index)
+        self._consider(index, level)
         if not result.failed and np.isfinite(result.score):
             self._top = level if self._top is None else max(self._top, level)
+
+    def set_metric(self, metric):
+        """Rank by ``metric`` from now on (a callable ``scoring`` settled), rows so far too."""
+        self.metric = metric
+        self._best = {}
+        for index, level in enumerate(self._levels):
+            self._consider(index, level)
+
+    def _consider(self, index, level):
+        score = self._row_score(self.rows[index])
+        if not np.isnan(score) and (level not in self._best or score > self._best[level][0]):
+            self._best[level] = (score, index)
 
     def _row_score(self, row):
         if self.metric is None or self.metric not in row["test"]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.exceptions import FitFailedWarning
 
 from .._warn import warn
 from ..schedulers.base import TrialResult
@@ -13,23 +14,30 @@ from ..schedulers.base import TrialResult
 _BASE_INFO = ("trial_id", "status", "error", "device")
 
 
-def result_to_row(result: TrialResult, error_score) -> dict:
-    """A JSON-friendly row of one result (failed folds scored ``error_score``)."""
-    n = len(result.errors)
-    fill = np.full(n, np.nan if error_score == "raise" else float(error_score))
+def result_to_row(result: TrialResult, error_score, metrics=None) -> dict:
+    """A JSON-friendly row of one result; each failed fold is scored ``error_score``.
 
-    def scores(d, metrics):
-        return {m: [float(v) for v in d.get(m, fill)] for m in metrics}
+    ``metrics``: the metric names (default: those the result has, else ``"score"``).
+    """
+    fill = np.nan if error_score == "raise" else float(error_score)
+    failed = [e is not None for e in result.errors]
+    names = sorted(metrics or result.test_scores) or ["score"]
 
-    metrics = sorted(result.test_scores) or ["score"]
+    def scores(d):
+        out = {}
+        for m in names:
+            values = d.get(m, [fill] * len(failed))
+            out[m] = [fill if bad else float(v) for v, bad in zip(values, failed)]
+        return out
+
     row = {
         "trial_id": result.trial_id,
         "params": dict(result.params),
         "info": dict(result.work.info),
         "start": result.work.start,
         "stop": result.work.stop,
-        "test": scores(result.test_scores, metrics),
-        "train": scores(result.train_scores, metrics) if result.train_scores else {},
+        "test": scores(result.test_scores),
+        "train": scores(result.train_scores) if result.train_scores else {},
         "fit_time": [float(t) for t in result.fit_times],
         "score_time": [float(t) for t in result.score_times],
         "errors": list(result.errors),
@@ -94,6 +102,8 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
                 results[f"split{k}_{which}_{m}"] = arr[:, k]
             mean = arr.mean(axis=1)
             results[f"mean_{which}_{m}"] = mean
+            if not np.isfinite(mean).all():  # as GridSearchCV warns
+                warn(f"One or more of the {which} scores are non-finite: {mean}")
             results[f"std_{which}_{m}"] = arr.std(axis=1)
             if which == "test":
                 results[f"rank_test_{m}"] = _rank(mean)
@@ -130,19 +140,26 @@ def _values_in_use(rows):
 
 
 def check_failures(rows, error_score):
-    """Raise if every trial failed; else one warning that groups the failures."""
-    ok = [r for r in rows if not any(e is not None for e in r["errors"])]
-    if not ok:
-        messages = sorted({e for r in rows for e in r["errors"] if e})
+    """Warn of failed fits as ``GridSearchCV`` does (``FitFailedWarning``); raise if all failed.
+
+    The failures are counted per fit (one fold of one row) and grouped by error.
+    """
+    errors = [e for r in rows for e in r["errors"]]
+    failed = Counter(e for e in errors if e is not None)
+    if not failed:
+        return
+    n_failed = sum(failed.values())
+    details = "Below are more details about the failures:\n" + "\n".join(
+        f"{'-' * 80}\n{n} fits failed with the following error:\n{e}" for e, n in failed.items())
+    if n_failed == len(errors):
         raise ValueError(
-            f"All the {len(rows)} trials failed. The errors were:\n" + "\n".join(
-                f"- {m}" for m in messages[:10])
-        )
-    failed = [r for r in rows if any(e is not None for e in r["errors"])]
-    if failed:
-        groups = defaultdict(int)
-        for r in failed:
-            groups[next(e for e in r["errors"] if e)] += 1
-        text = "\n".join(f"{n} trial(s) failed with: {e}" for e, n in groups.items())
-        warn(f"{len(failed)} of the {len(rows)} trials failed and were scored "
-             f"error_score={error_score!r}.\n{text}")
+            f"\nAll the {len(errors)} fits failed.\nIt is very likely that your model is "
+            "misconfigured.\nYou can try to debug the error by setting error_score='raise'.\n\n"
+            + details)
+    n_rows = sum(any(e is not None for e in r["errors"]) for r in rows)
+    warn(f"\n{n_failed} fits failed out of a total of {len(errors)}.\nThe score on these "
+         f"train-test partitions for these parameters will be set to {error_score}.\nIf these "
+         "failures are not expected, you can try to debug them by setting error_score='raise'."
+         f"\n\n{details}\n{'-' * 80}\nsktune: {n_rows} of the {len(rows)} results failed on at "
+         "least one fold (cv_results_['status'] is 'failed', cv_results_['error'] holds the "
+         "error).", FitFailedWarning)

@@ -1,20 +1,33 @@
 """What a fitted search delegates to its best estimator (``predict``, ``score``...).
 
-Each method exists only when the estimator has it (``available_if``), and needs
-``refit=True``, as in scikit-learn's searches.
+As in scikit-learn's searches, each method exists only with ``refit=True`` and
+when the estimator has it: the best estimator once fitted, else the given one
+(``available_if``, so ``hasattr`` tells).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 
+def _check_refit(search, attr):
+    if not search.refit:
+        raise AttributeError(
+            f"This {type(search).__name__} was initialized with refit=False; {attr} is "
+            "available only after refitting the best configuration (refit=True). Refit one "
+            "yourself with best_params_ if you need it."
+        )
+
+
 def _estimator_has(attr):
     def check(self):
-        if hasattr(self, "best_estimator_"):
-            return hasattr(self.best_estimator_, attr)
-        return hasattr(self.estimator, attr)
+        _check_refit(self, attr)
+        getattr(self.best_estimator_ if hasattr(self, "best_estimator_") else self.estimator,
+                attr)  # raises AttributeError when it has none
+        return True
 
     return check
 
@@ -23,12 +36,8 @@ class DelegationMixin:
     """The best estimator's methods and attributes, on the search."""
 
     def _check_refitted(self, method):
+        _check_refit(self, method)
         check_is_fitted(self)
-        if not self.refit:
-            raise AttributeError(
-                f"This {type(self).__name__} was fitted with refit=False; {method} is available "
-                "only after refitting the best configuration (refit=True)."
-            )
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
@@ -166,16 +175,17 @@ class DelegationMixin:
         """
         self._check_refitted("score")
         scorer = self.scorer_
-        if self.multimetric_:
+        if isinstance(scorer, Mapping):
             scorer = scorer[self._refit_metric]
-        if y is None:
-            return float(scorer(self.best_estimator_, X))
-        return float(scorer(self.best_estimator_, X, y))
+        value = scorer(self.best_estimator_, X) if y is None else scorer(self.best_estimator_, X, y)
+        if isinstance(value, Mapping):  # a callable scoring that returns a dict
+            value = value[self._refit_metric]
+        return float(value)
 
     @property
     def classes_(self):
         """Class labels of the best estimator."""
-        self._check_refitted("classes_")
+        _estimator_has("classes_")(self)
         return self.best_estimator_.classes_
 
     @property

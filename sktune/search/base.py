@@ -20,7 +20,7 @@ from sklearn.utils import indexable
 from .. import _compat
 from .._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_torch
 from .._models import ModelStore, parse_size
-from .._scoring import build_scorers, check_refit
+from .._scoring import Metrics, build_scorers
 from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from .._warn import warn
 from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
@@ -157,9 +157,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
         scorers, multimetric = build_scorers(estimator, self.scoring)
-        metric_names = [m for m in scorers if m != "__dict__"]
-        self._refit_metric = (check_refit(self.refit, multimetric, metric_names) if metric_names
-                              else None)
+        self._metrics = Metrics(scorers, multimetric, self.refit)
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
         journal = self._open_journal(space, splits, X, y)
@@ -180,7 +178,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             if self.stop_reason_ == "interrupted":
                 raise KeyboardInterrupt("the search was interrupted before any result")
             raise RuntimeError("The search finished without any result (was it stopped at once?).")
-        self._finish(history, len(splits), multimetric, scheduler, scorers)
+        self._finish(history, len(splits), scheduler, scorers)
         self._maybe_refit(X, y, fit_params, seed_seq.entropy)
         _compat.callback_hooks(self).end()
         return self
@@ -211,7 +209,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         abandoned (a worker finishes the one it runs), the results so far are kept,
         and ``stop_reason_`` says ``"interrupted"``. A second Ctrl-C raises.
         """
-        history = History(scheduler.level, self._refit_metric)
+        history = History(scheduler.level, self._metrics.rank)
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         events = self._listeners(scheduler, journal, n_splits)
         events.notify("on_search_begin")
@@ -220,8 +218,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                             timeout=getattr(self, "trial_timeout", None))
         loop = SearchLoop(
             scheduler, ReplayingExecutor(executor, journal), history, events, models,
-            n_splits=n_splits, entropy=entropy, metric=self._refit_metric,
-            error_score=self.error_score, started=started)
+            n_splits=n_splits, entropy=entropy, metric=self._metrics.rank,
+            error_score=self.error_score, started=started, metrics=self._metrics)
         try:
             with executor:
                 self.n_workers_ = executor.capacity
@@ -247,42 +245,44 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         return history  # fold models are dropped with the loop: the fitted search stays small
 
     # -- results ---------------------------------------------------------------------
-    def _finish(self, history, n_splits, multimetric, scheduler, scorers):
+    def _finish(self, history, n_splits, scheduler, scorers):
         rows = history.rows
         check_failures(rows, self.error_score)
-        metrics = sorted({m for r in rows for m in r["test"]}) or ["score"]
-        refit_metric = self._refit_metric
-        if refit_metric is None and not multimetric and "score" not in metrics:
-            refit_metric = metrics[0] if len(metrics) == 1 else None
+        metrics = self._metrics
+        self._refit_metric = metrics.refit_metric
         error_fill = np.nan if self.error_score == "raise" else float(self.error_score)
         self.cv_results_ = build_cv_results(
-            rows, metrics, n_splits, return_train_score=self.return_train_score,
+            rows, sorted(metrics.names), n_splits, return_train_score=self.return_train_score,
             error_score=self.error_score, error_fill=error_fill,
         )
         self.history_ = rows
         self.n_splits_ = n_splits
-        self.multimetric_ = multimetric
-        self.scorer_ = scorers if multimetric else next(iter(scorers.values()))
+        self.multimetric_ = metrics.multimetric
+        self.scorer_ = scorers if isinstance(self.scoring, (list, tuple, set, dict)) \
+            else next(iter(scorers.values()))
         state = scheduler.state()
         for name in scheduler.fitted_attributes:
             setattr(self, name, state[name])
-        if self.refit is False and multimetric:
+        if self.refit is False and metrics.multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
-        self._choose_best(history, refit_metric or metrics[0])
+        self._choose_best(history, metrics.refit_metric)
         for name, value in scheduler.best_state(history.rows[self.best_index_]).items():
             setattr(self, name, value)
 
     def _choose_best(self, history, metric):
-        """``best_index_`` by the history's rule (or the callable ``refit``)."""
+        """``best_index_`` by the history's rule (or the callable ``refit``), as GridSearchCV:
+        a NaN mean ranks last, and the first row wins when every mean is NaN."""
         if callable(self.refit):
             index = self.refit(self.cv_results_)
-            if not isinstance(index, numbers.Integral) or not 0 <= index < len(history.rows):
-                raise TypeError("The callable 'refit' must return a valid row index of "
-                                f"cv_results_. Got {index!r}.")
+            if not isinstance(index, numbers.Integral):
+                raise TypeError("best_index_ returned is not an integer")
+            if index < 0 or index >= len(history.rows):
+                raise IndexError("best_index_ index out of range")
         else:
             means = self.cv_results_[f"mean_test_{metric}"]
-            eligible = np.where(history.eligible(), means, np.nan)
-            index = int(np.nanargmax(means if np.isnan(eligible).all() else eligible))
+            eligible = history.eligible()
+            valid = np.flatnonzero(eligible & ~np.isnan(means))
+            index = valid[np.argmax(means[valid])] if len(valid) else np.flatnonzero(eligible)[0]
             self.best_score_ = float(means[index])
         self.best_index_ = int(index)
         self.best_params_ = dict(self.cv_results_["params"][index])

@@ -50,7 +50,9 @@ class BayesSearchCV(BaseSearch):
         into account (constant liar), so no worker waits for a batch. Results
         are then independent of ``n_jobs`` only in synchronous mode.
     scoring : str, callable, list, dict or None, default=None
-        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`.
+        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV` (a callable
+        returning a dict is several). The proposer learns the refit metric (the
+        first of ``scoring`` when ``refit`` names none).
     n_jobs : int or None, default=None
         Jobs (trial x fold) run at once; -1 uses all cores. Follows
         ``joblib.parallel_config`` (``backend="dask"`` runs on a Dask cluster).

@@ -94,8 +94,9 @@ class HyperbandSearchCV(BaseSearch):
         Synchronous brackets run one after another with a model (so each
         sees the earlier ones' results) and all at once with ``"random"``.
     scoring : str, callable, list, dict or None, default=None
-        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`.
-        Promotion uses the refit metric.
+        Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV` (a callable
+        returning a dict is several). Promotion uses the refit metric (the first
+        of ``scoring`` when ``refit`` names none).
     n_jobs : int or None, default=None
         Jobs (trial x fold) run at once; -1 uses all cores.
     refit : bool, str or callable, default=True

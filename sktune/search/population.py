@@ -117,7 +117,8 @@ class PopulationSearchCV(BaseSearch):
         growth, and the evolutionary mode (``"fit"``) for other estimators.
     scoring : str, callable, list, dict or None, default=None
         Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV`. With
-        several, members are ranked by the ``refit`` metric.
+        several, members are ranked by the ``refit`` metric (by the first of
+        ``scoring`` when ``refit`` is False or a callable).
     n_jobs : int or None, default=None
         Jobs (member x fold) run at once; -1 uses all cores.
     refit : bool, str or callable, default=True
@@ -284,16 +285,6 @@ class PopulationSearchCV(BaseSearch):
         self.max_model_memory = max_model_memory
 
     # -- validation and parts ------------------------------------------------------------
-    def _validate(self, X, y):
-        space = super()._validate(X, y)
-        if isinstance(self.scoring, (list, tuple, set, dict)) and not isinstance(self.refit, str):
-            raise ValueError(
-                "PopulationSearchCV ranks the population with one metric: with several metrics "
-                "in 'scoring', 'refit' must be the name of that metric. "
-                f"Got refit={self.refit!r}."
-            )
-        return space
-
     def _resolve_resource(self, estimator):
         if isinstance(self.resource, str) and self.resource == "fit":
             return FullFit()
