@@ -75,7 +75,9 @@ class BayesSearchCV(BaseSearch):
         returning True stops the search (the best so far is still refitted).
     devices : None, "auto", str or list of str, default=None
         Device slots for the estimators' ``device`` parameter (skorch):
-        ``"auto"`` uses every visible CUDA device.
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``; ``"auto"`` uses every visible CUDA
+        device. Checked before training (``"gpu"``, repeats and missing CUDA
+        devices are refused).
     trials_per_device : int, default=1
         Jobs that may share one device at a time.
     device_param : str or None, default=None

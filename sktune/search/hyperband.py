@@ -115,7 +115,10 @@ class HyperbandSearchCV(BaseSearch):
     callbacks : callable or list of callables, default=None
         Called after each result; returning True stops the search.
     devices : None, "auto", str or list of str, default=None
-        Device slots for the estimators' ``device`` parameter (skorch).
+        Device slots for the estimators' ``device`` parameter (skorch):
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``; ``"auto"`` uses every visible CUDA
+        device. Checked before training (``"gpu"``, repeats and missing CUDA
+        devices are refused).
     trials_per_device : int, default=1
         Jobs that may share one device at a time.
     device_param : str or None, default=None

@@ -140,7 +140,10 @@ class PopulationSearchCV(BaseSearch):
         Called with a :class:`~sktune.callbacks.SearchState` after each step;
         returning True stops the search.
     devices : None, "auto", str or list of str, default=None
-        Device slots for the estimators' ``device`` parameter (skorch).
+        Device slots for the estimators' ``device`` parameter (skorch):
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"``; ``"auto"`` uses every visible CUDA
+        device. Checked before training (``"gpu"``, repeats and missing CUDA
+        devices are refused).
     trials_per_device : int, default=1
         Jobs that may share one device at a time.
     device_param : str or None, default=None
