@@ -12,7 +12,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 # Public modules whose ``__all__`` is the public API.
 MODULES = ["sktune", "sktune.callbacks", "sktune.plots", "sktune.progress", "sktune.resources",
-           "sktune.records.journal", "sktune.demo"]
+           "sktune.records.journal", "sktune.demo", "sktune.importance"]
 
 # Checks every public class and function passes (numpydoc's codes):
 # GL08 no docstring, SS01 no summary, PR01 parameter not documented, PR02 unknown
@@ -94,7 +94,8 @@ DOCTESTED = ["sktune.search.bayes.BayesSearchCV", "sktune.search.hyperband.Hyper
              "sktune.plots.RungDisplay", "sktune.plots.LineageDisplay",
              "sktune.plots.ParallelCoordinatesDisplay", "sktune.space.Real",
              "sktune.space.SearchSpace", "sktune.progress.SearchProgress",
-             "sktune.proposers.tpe.TPEProposer"]
+             "sktune.proposers.tpe.TPEProposer",
+             "sktune.importance.hyperparameter_importance"]
 
 
 @pytest.mark.parametrize("path", DOCTESTED)
