@@ -10,7 +10,7 @@ the trees, which also gives its spread. The main effects themselves are the
 marginal curves (the forest's prediction averaged over all other parameters).
 
 Hyperband and PBT results carry a budget: by default only the rows at the
-largest budget count (where there are enough of them), else the budget is a
+largest budget count (where there are at least 20), else the budget is a
 further input of the forest, held at its largest value while averaging.
 """
 
@@ -23,9 +23,11 @@ from sklearn.ensemble import RandomForestRegressor
 
 from .space import Categorical, SearchSpace
 
-__all__ = ["HyperparameterImportance", "hyperparameter_importance", "ImportanceDisplay"]
+__all__ = ["HyperparameterImportance", "hyperparameter_importance", "importance_from_cv_results",
+           "ImportanceDisplay"]
 
 _MIN_ROWS = 8  # fewer results cannot support a forest's estimate
+_ENOUGH_AT_TOP = 20  # results at the largest budget to use those alone
 
 
 @dataclass
@@ -104,12 +106,51 @@ def hyperparameter_importance(search, *, metric=None, n_trees=64, n_samples=256,
     >>> sorted(imp.importances) == ["alpha", "fit_intercept"]
     True
     """
-    results = search.cv_results_
-    metric = _metric_of(search, results, metric)
+    metric = _metric_of(search, search.cv_results_, metric)
     space = SearchSpace(getattr(search, search._space_param))
+    return importance_from_cv_results(search.cv_results_, space, metric=metric,
+                                      n_trees=n_trees, n_samples=n_samples, n_grid=n_grid,
+                                      random_state=random_state)
+
+
+def importance_from_cv_results(results, space, *, metric="score", n_trees=64, n_samples=256,
+                               n_grid=24, random_state=0):
+    """:func:`hyperparameter_importance` from ``cv_results_`` and the searched space.
+
+    Parameters
+    ----------
+    results : dict
+        A search's ``cv_results_`` (or one rebuilt from its journal).
+    space : SearchSpace, dict or list of dict
+        The space the results were searched in.
+    metric : str, default="score"
+        The metric whose ``mean_test_<metric>`` is explained.
+    n_trees, n_samples, n_grid, random_state :
+        As for :func:`hyperparameter_importance`.
+
+    Returns
+    -------
+    importance : HyperparameterImportance
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktune import Real
+    >>> from sktune.importance import importance_from_cv_results
+    >>> rng = np.random.default_rng(0)
+    >>> params = [{"a": float(a), "b": float(b)} for a, b in rng.random((30, 2))]
+    >>> scores = np.array([-(p["a"] - 0.5) ** 2 for p in params])  # only a matters
+    >>> imp = importance_from_cv_results({"params": params, "mean_test_score": scores},
+    ...                                  {"a": Real(0, 1), "b": Real(0, 1)})
+    >>> next(iter(imp.importances))
+    'a'
+    """
+    space = SearchSpace(space)
+    if f"mean_test_{metric}" not in results:
+        raise ValueError(f"metric={metric!r} is not a metric of these results.")
     sub, rows = _rows_of_one_subspace(space, results, metric)
     budgets = _budgets(results, rows)
-    if budgets is not None and np.sum(budgets == budgets.max()) >= _MIN_ROWS:
+    if budgets is not None and np.sum(budgets == budgets.max()) >= _ENOUGH_AT_TOP:
         rows, budgets = rows[budgets == budgets.max()], None
     if len(rows) < _MIN_ROWS:
         raise ValueError(
