@@ -39,6 +39,7 @@ class Data:
     classes: Any = None
     pack_models: bool = True  # fold models cross process boundaries as PackedModel
     sklearn_config: dict | None = None  # the caller's sklearn.get_config(), set in the workers
+    measure_size: bool = False  # record each fold model's pickled size (objective model_size)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class JobResult:
     exception: BaseException | None = None  # kept (if picklable) for error_score="raise"
     wall_time: float = 0.0  # the whole job, as measured in the worker
     trained: dict = field(default_factory=dict)  # what training did unlike asked, see _trained
+    model_size: float | None = None  # bytes of the pickled fold model (when measured)
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,8 @@ def _fit_and_score(job, data, result):
     if data.return_train_score:
         result.train_scores = compute_scores(data.scorers, est, X_train, y_train)
     result.score_time = time.perf_counter() - t0
+    if data.measure_size:
+        result.model_size = float(len(cloudpickle_module().dumps(est, protocol=5)))
     if job.return_model:
         result.model = PackedModel(est) if data.pack_models else est
 

@@ -53,10 +53,13 @@ class SearchLoop:
     metrics : Metrics or None
         The search's metrics; a callable ``scoring`` is settled by the first fold
         scored (then ``metric`` follows ``metrics.rank``).
+    objectives : Objectives or None
+        A multi-objective search's objectives: each result carries its values
+        (``result.objectives``) to the scheduler.
     """
 
     def __init__(self, scheduler, executor, history, events, models, *, n_splits, entropy,
-                 metric, error_score, started=None, metrics=None):
+                 metric, error_score, started=None, metrics=None, objectives=None):
         self.scheduler = scheduler
         self.executor = executor
         self.history = history
@@ -67,6 +70,7 @@ class SearchLoop:
         self.metric = metric
         self.error_score = error_score
         self.metrics = metrics
+        self.objectives = objectives
         self.in_flight: dict[int, tuple] = {}  # trial_id -> (work, {fold: JobResult})
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
@@ -174,6 +178,8 @@ class SearchLoop:
             self.models.put(result.trial_id, result.models)
         names = None if self.metrics is None else self.metrics.names
         row = result_to_row(result, self.error_score, names)
+        if self.objectives is not None:
+            result.objectives = self.objectives.maximised([row])[0]
         self.history.add(result, row)
         self.scheduler.on_result(result)
         for trial_id in self.scheduler.take_released():
@@ -216,6 +222,8 @@ def assemble(work, ordered, metric, error_score):
         score_times=np.array([r.score_time for r in ordered]),
         errors=errors, devices=[r.device for r in ordered],
         trained=[r.trained for r in ordered],
+        model_sizes=[r.model_size for r in ordered] if any(
+            r.model_size is not None for r in ordered) else None,
         models=[r.model for r in ordered] if all(r.model is not None for r in ordered)
         else None,
     )

@@ -22,11 +22,15 @@ class History:
     metric : str or None
         The metric the best is chosen by (None: no best, as with several
         metrics and ``refit=False``).
+    feasible : callable or None
+        ``feasible(row) -> bool``: rows that may be the best (the ``constraints``
+        of a multi-objective search); every row when None.
     """
 
-    def __init__(self, level, metric):
+    def __init__(self, level, metric, feasible=None):
         self.level = level
         self.metric = metric
+        self.feasible = feasible
         self.rows: list[dict] = []
         self.scores: list[float] = []  # the mean test score of each result (NaN: failed)
         self._levels: list[float] = []
@@ -51,6 +55,8 @@ class History:
             self._consider(index, level)
 
     def _consider(self, index, level):
+        if self.feasible is not None and not self.feasible(self.rows[index]):
+            return
         score = self._row_score(self.rows[index])
         if not np.isnan(score) and (level not in self._best or score > self._best[level][0]):
             self._best[level] = (score, index)
@@ -61,8 +67,13 @@ class History:
         return float(np.mean(row["test"][self.metric]))
 
     def eligible(self):
-        """Which rows the rule may pick (all of them before any success)."""
+        """Which rows the rule may pick (all of them before any success), constraints
+        aside."""
         return np.array([self._top is None or lv == self._top for lv in self._levels])
+
+    def levels(self):
+        """The level of each row."""
+        return np.array(self._levels, dtype=float)
 
     def best_row(self):
         """The best row so far, or None."""

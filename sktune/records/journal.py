@@ -46,6 +46,8 @@ _RESUME_FREE = {
     "n_jobs", "verbose", "callbacks", "journal", "devices", "trials_per_device",
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
 }
+# parameters added later: hashed only when set, so older journals stay resumable
+_HASHED_WHEN_SET = {"objectives", "constraints"}
 
 
 
@@ -74,6 +76,7 @@ def fingerprint(search, space, splits, X, y):
     settings = {
         k: stable_repr(v) for k, v in sorted(params.items())
         if k not in _RESUME_FREE and k != search._space_param
+        and not (k in _HASHED_WHEN_SET and v is None)
     }
     if isinstance(search.random_state, numbers.Integral):
         settings["random_state"] = int(search.random_state)
@@ -236,6 +239,8 @@ class Journal:
             event["asked_start"] = asked_start
         if res.trained:
             event["trained"] = res.trained
+        if res.model_size is not None:
+            event["model_size"] = res.model_size
         self.write(event)
 
     def result(self, row):
@@ -268,7 +273,7 @@ def job_result_from_event(event):
         train_scores=scores(event.get("train")), fit_time=float(event.get("fit_time") or 0.0),
         score_time=float(event.get("score_time") or 0.0), error=event.get("error"),
         device=event.get("device"), n_test=int(event.get("n_test") or 0),
-        trained=dict(event.get("trained") or {}),
+        trained=dict(event.get("trained") or {}), model_size=event.get("model_size"),
     )
 
 

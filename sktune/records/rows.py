@@ -46,6 +46,8 @@ def result_to_row(result: TrialResult, error_score, metrics=None) -> dict:
     trained = result.trained_means
     if trained:  # early stopping, a decayed learning rate...
         row["trained"] = trained
+    if result.model_sizes is not None:
+        row["model_size"] = [np.nan if s is None else float(s) for s in result.model_sizes]
     return row
 
 

@@ -44,6 +44,8 @@ class TrialResult:
     models: list | None = None
     score: float = float("nan")  # mean test score of the refit metric; NaN if failed
     trained: list = field(default_factory=list)  # per fold: where training went unlike asked
+    model_sizes: list | None = None  # per fold: bytes of the pickled model (when measured)
+    objectives: Any = None  # the objective values to maximise (multi-objective searches)
 
     @property
     def trained_means(self) -> dict:

@@ -49,7 +49,10 @@ class FIFOScheduler(Scheduler):
     def on_result(self, result: TrialResult):
         self._pending.pop(result.trial_id, None)
         self._done += 1
-        self.proposer.tell(result.params, result.score if not result.failed else np.nan)
+        if result.objectives is not None and hasattr(self.proposer, "tell_vector"):
+            self.proposer.tell_vector(result.params, result.objectives)
+        else:
+            self.proposer.tell(result.params, result.score if not result.failed else np.nan)
 
     def is_finished(self):
         return not self._pending and self._done >= self.n_iter

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..pareto import nsga_order
 from ..proposers.budget import BudgetProposer
 from .base import Scheduler, TrialResult, Work
 
@@ -80,6 +81,7 @@ class _Trial:
     bracket: int  # index into the plan
     rung: int = 0  # rung of the latest work handed out
     scores: dict = field(default_factory=dict)  # rung -> mean CV score (-inf: failed)
+    objectives: dict = field(default_factory=dict)  # rung -> objective values (multi-objective)
     pending: bool = False  # work handed out, result not back yet
     promoted_from: set = field(default_factory=set)  # rungs it was promoted out of
 
@@ -141,6 +143,8 @@ class _HalvingBase(Scheduler):
         trial.pending = False
         score = result.score if not result.failed and np.isfinite(result.score) else -np.inf
         trial.scores[trial.rung] = score
+        if result.objectives is not None:
+            trial.objectives[trial.rung] = np.asarray(result.objectives, dtype=float)
         budget = self._budgets(trial)[trial.rung]
         tell_score = score if np.isfinite(score) else np.nan
         if isinstance(self.proposer, BudgetProposer):
@@ -151,8 +155,12 @@ class _HalvingBase(Scheduler):
 
     @staticmethod
     def _ranked(trials, rung):
-        """Trials scored at ``rung``, best first (ties by trial id)."""
-        done = [t for t in trials if rung in t.scores]
+        """Trials scored at ``rung``, best first (ties by trial id); by non-dominated
+        sorting and crowding distance when they have several objectives (MO-ASHA)."""
+        done = sorted((t for t in trials if rung in t.scores), key=lambda t: t.trial_id)
+        if done and all(rung in t.objectives for t in done):
+            order = nsga_order(np.array([t.objectives[rung] for t in done]))
+            return [done[i] for i in order]
         return sorted(done, key=lambda t: (-t.scores[rung], t.trial_id))
 
     def _is_top(self, trial):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..pareto import nsga_order
 from .base import Scheduler, TrialResult, Work
 
 __all__ = ["PBTScheduler"]
@@ -39,6 +40,7 @@ class _Member:
     failed: bool = False
     pending: bool = False
     dead: bool = False
+    objectives: object = None  # the latest step's objective values (multi-objective)
 
 
 @dataclass
@@ -155,6 +157,7 @@ class PBTScheduler(Scheduler):
         member.n_steps += 1
         member.position = trial.stop
         member.score = trial.score
+        member.objectives = result.objectives
         member.failed = trial.failed
         if member.model_trial is not None and member.model_trial != trial.trial_id:
             self._drop(member.model_trial)
@@ -215,9 +218,13 @@ class PBTScheduler(Scheduler):
 
     def _ranking(self):
         """(top, bottom) quantiles of the members with a finished step."""
-        scored = [m for m in self.members if m.has_result and not m.dead]
-        order = sorted(scored, key=lambda m: (
-            -m.score if np.isfinite(m.score) else math.inf, m.member_id))
+        scored = sorted((m for m in self.members if m.has_result and not m.dead),
+                        key=lambda m: m.member_id)
+        if scored and all(m.objectives is not None for m in scored):  # several objectives
+            order = [scored[i] for i in nsga_order(np.array([m.objectives for m in scored]))]
+        else:
+            order = sorted(scored, key=lambda m: (
+                -m.score if np.isfinite(m.score) else math.inf, m.member_id))
         n = len(order)
         k = min(max(1, int(n * self.quantile_fraction)), n // 2)
         return order[:k], order[n - k:] if k else []

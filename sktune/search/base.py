@@ -26,6 +26,7 @@ from .._warn import warn
 from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
 from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
+from ..objectives import Objectives, explain_choice, pareto_ranks_by_level
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
 from ..records.rows import check_failures
@@ -65,6 +66,10 @@ _COMMON_CONSTRAINTS = {
     "journal": [NONE, Check(lambda v: isinstance(v, (str, os.PathLike)) and os.fspath(v) != "",
                             "a file path (str or os.PathLike)")],
     "trial_timeout": [NONE, Interval(float, 0, None, closed="neither")],
+    "objectives": [NONE, Check(lambda v: isinstance(v, (list, tuple, dict)) and all(
+        isinstance(k, str) for k in v), "a list of metric or cost names, or a dict of them")],
+    "constraints": [NONE, Check(lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) for k in v), "a dict of metric or cost names to bounds")],
 }
 
 
@@ -158,6 +163,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         context = FitContext(_compat.num_rows(X), len(splits), classes)
         scorers, multimetric = build_scorers(estimator, self.scoring)
         self._metrics = Metrics(scorers, multimetric, self.refit)
+        self._objectives = self._check_objectives(scorers, multimetric)
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
         journal = self._open_journal(space, splits, X, y)
@@ -172,6 +178,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             estimator=estimator, X=X, y=y, splits=splits, fit_params=fit_params,
             scorers=scorers, return_train_score=self.return_train_score,
             resource=self.resource_, device_param=self.device_param, classes=classes,
+            measure_size=self._objectives is not None and self._objectives.measure_size,
         )
         history = self._run(scheduler, data, seed_seq.entropy, len(splits), journal)
         if not history.rows:
@@ -182,6 +189,29 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         self._maybe_refit(X, y, fit_params, seed_seq.entropy)
         _compat.callback_hooks(self).end()
         return self
+
+    def _check_objectives(self, scorers, multimetric):
+        """The :class:`~sktune.objectives.Objectives` of ``objectives`` and ``constraints``
+        (None without them), checked before any training."""
+        objectives = getattr(self, "objectives", None)
+        constraints = getattr(self, "constraints", None)
+        if objectives is None:
+            if constraints:
+                raise ValueError(
+                    f"The 'constraints' parameter of {type(self).__name__} needs 'objectives' "
+                    "(at least the refit metric and the constrained cost, e.g. "
+                    "objectives=['score', 'fit_time']).")
+            return None
+        if multimetric is None:
+            raise ValueError(
+                f"The 'objectives' parameter of {type(self).__name__} needs named metrics: a "
+                "callable 'scoring' is known only once it has scored. Pass a dict of scorers.")
+        if self.refit is not False and not callable(self.refit) and multimetric and not \
+                isinstance(self.refit, str):
+            raise ValueError(
+                f"With 'objectives', 'refit' names the metric to pick the best by among the "
+                f"rows meeting 'constraints' (one of {list(scorers)}), or is a callable.")
+        return Objectives(objectives, constraints, list(scorers), type(self).__name__)
 
     def _open_journal(self, space, splits, X, y):
         """Open ``self.journal`` (None without one); a resumed journal brings its seed."""
@@ -209,7 +239,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         abandoned (a worker finishes the one it runs), the results so far are kept,
         and ``stop_reason_`` says ``"interrupted"``. A second Ctrl-C raises.
         """
-        history = History(scheduler.level, self._metrics.rank)
+        objectives = self._objectives
+        history = History(scheduler.level, self._metrics.rank,
+                          feasible=None if objectives is None else objectives.feasible)
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         events = self._listeners(scheduler, journal, n_splits)
         events.notify("on_search_begin")
@@ -219,7 +251,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         loop = SearchLoop(
             scheduler, ReplayingExecutor(executor, journal), history, events, models,
             n_splits=n_splits, entropy=entropy, metric=self._metrics.rank,
-            error_score=self.error_score, started=started, metrics=self._metrics)
+            error_score=self.error_score, started=started, metrics=self._metrics,
+            objectives=objectives)
         try:
             with executor:
                 self.n_workers_ = executor.capacity
@@ -263,6 +296,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         state = scheduler.state()
         for name in scheduler.fitted_attributes:
             setattr(self, name, state[name])
+        if self._objectives is not None:
+            self._pareto(history)
         if self.refit is False and metrics.multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
         self._choose_best(history, metrics.refit_metric)
@@ -281,11 +316,30 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         else:
             means = self.cv_results_[f"mean_test_{metric}"]
             eligible = history.eligible()
-            valid = np.flatnonzero(eligible & ~np.isnan(means))
+            feasible = eligible & self._feasible(history)
+            valid = np.flatnonzero(feasible & ~np.isnan(means))
+            if not len(valid):  # nothing meets the constraints: the best regardless
+                valid = np.flatnonzero(eligible & ~np.isnan(means))
             index = valid[np.argmax(means[valid])] if len(valid) else np.flatnonzero(eligible)[0]
             self.best_score_ = float(means[index])
+            if self._objectives is not None:
+                self.refit_explanation_ = explain_choice(
+                    self._objectives, history.rows, index, metric, eligible, feasible)
         self.best_index_ = int(index)
         self.best_params_ = dict(self.cv_results_["params"][index])
+
+    def _feasible(self, history):
+        if self._objectives is None:
+            return np.ones(len(history.rows), dtype=bool)
+        return np.array([self._objectives.feasible(r) for r in history.rows], dtype=bool)
+
+    def _pareto(self, history):
+        """``pareto_rank`` (within each level: rows of one budget) and ``pareto_front_``
+        (the non-dominated rows at the highest level reached)."""
+        ranks = pareto_ranks_by_level(self._objectives, history.rows, history.levels())
+        self.cv_results_["pareto_rank"] = ranks
+        eligible = history.eligible()
+        self.pareto_front_ = [int(i) for i in np.flatnonzero(eligible & (ranks == 1))]
 
     def _maybe_refit(self, X, y, fit_params, entropy):
         if not self.refit:

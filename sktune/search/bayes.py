@@ -6,6 +6,7 @@ import numpy as np
 
 from .._validation import NONE, Interval, Options
 from ..proposers.gp import GPProposer
+from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
 from ._checks import capped_n_iter
 from .base import BaseSearch
@@ -97,6 +98,19 @@ class BayesSearchCV(BaseSearch):
         hanging worker is killed and the other running jobs are run again; a
         thread cannot be killed and runs on in the background.
 
+    objectives : list of str, dict or None, default=None
+        Several objectives: metrics of ``scoring`` (maximised) and costs sktune
+        measures itself (minimised): ``"fit_time"``, ``"score_time"`` (seconds
+        per fold) and ``"model_size"`` (bytes of the pickled fold model); a dict
+        ``{name: "max" | "min"}`` sets the directions. ``cv_results_`` then has
+        ``pareto_rank`` and the search ``pareto_front_``; trials are ranked by
+        non-dominated sorting (see the user guide), and ``refit`` picks among
+        the rows meeting ``constraints``.
+    constraints : dict of str to float or None, default=None
+        Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
+        for a minimised name, a lower bound for a maximised one); with
+        ``objectives``. ``refit_explanation_`` says how the best was chosen.
+
     Attributes
     ----------
     cv_results_ : dict of numpy arrays
@@ -111,6 +125,11 @@ class BayesSearchCV(BaseSearch):
     best_params_ : dict
     best_index_ : int
     scorer_ : callable or dict
+    pareto_front_ : list of int
+        With ``objectives``: the rows of ``cv_results_`` on the Pareto front
+        (among those at the highest budget reached).
+    refit_explanation_ : str
+        With ``objectives``: how ``best_index_`` was chosen.
     n_splits_ : int
     refit_time_ : float
     multimetric_ : bool
@@ -172,7 +191,7 @@ class BayesSearchCV(BaseSearch):
         xi=0.0, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
-        trial_timeout=None,
+        trial_timeout=None, objectives=None, constraints=None,
     ):
         self.estimator = estimator
         self.search_spaces = search_spaces
@@ -196,11 +215,15 @@ class BayesSearchCV(BaseSearch):
         self.device_param = device_param
         self.journal = journal
         self.trial_timeout = trial_timeout
+        self.objectives = objectives
+        self.constraints = constraints
 
     def _make_scheduler(self, space, rng, context):
         proposer = GPProposer(
             space, n_initial_points=self.n_initial_points, acq_func=self.acq_func,
             xi=self.xi, kappa=self.kappa, random_state=rng,
         )
+        if self._objectives is not None:  # several objectives: ParEGO on the GP
+            proposer = ParEGOProposer(proposer, len(self._objectives.names), random_state=rng)
         return FIFOScheduler(proposer, capped_n_iter(self.n_iter, space),
                              batch_size=self.n_points)

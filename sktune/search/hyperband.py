@@ -139,6 +139,19 @@ class HyperbandSearchCV(BaseSearch):
         continues; None keeps every model in memory. Models trained in this
         process (``n_jobs=1``, threads) are always kept in memory.
 
+    objectives : list of str, dict or None, default=None
+        Several objectives: metrics of ``scoring`` (maximised) and costs sktune
+        measures itself (minimised): ``"fit_time"``, ``"score_time"`` (seconds
+        per fold) and ``"model_size"`` (bytes of the pickled fold model); a dict
+        ``{name: "max" | "min"}`` sets the directions. ``cv_results_`` then has
+        ``pareto_rank`` and the search ``pareto_front_``; trials are ranked by
+        non-dominated sorting (see the user guide), and ``refit`` picks among
+        the rows meeting ``constraints``.
+    constraints : dict of str to float or None, default=None
+        Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
+        for a minimised name, a lower bound for a maximised one); with
+        ``objectives``. ``refit_explanation_`` says how the best was chosen.
+
     Attributes
     ----------
     cv_results_ : dict of numpy arrays
@@ -153,6 +166,11 @@ class HyperbandSearchCV(BaseSearch):
         the end, averaged over the folds.
     best_estimator_, best_score_, best_params_, best_index_ :
         The best result among those at the highest budget planned.
+    pareto_front_ : list of int
+        With ``objectives``: the rows of ``cv_results_`` on the Pareto front
+        (among those at the highest budget reached).
+    refit_explanation_ : str
+        With ``objectives``: how ``best_index_`` was chosen.
     n_models_spilled_ : int
         Fold models written to disk during the search (see ``max_model_memory``).
     resource_ : Resource
@@ -232,7 +250,7 @@ class HyperbandSearchCV(BaseSearch):
         proposer="random", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
-        max_model_memory="2GB",
+        max_model_memory="2GB", objectives=None, constraints=None,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -259,6 +277,8 @@ class HyperbandSearchCV(BaseSearch):
         self.journal = journal
         self.trial_timeout = trial_timeout
         self.max_model_memory = max_model_memory
+        self.objectives = objectives
+        self.constraints = constraints
 
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):

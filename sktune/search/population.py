@@ -165,6 +165,19 @@ class PopulationSearchCV(BaseSearch):
         continues; None keeps every model in memory. Models trained in this
         process (``n_jobs=1``, threads) are always kept in memory.
 
+    objectives : list of str, dict or None, default=None
+        Several objectives: metrics of ``scoring`` (maximised) and costs sktune
+        measures itself (minimised): ``"fit_time"``, ``"score_time"`` (seconds
+        per fold) and ``"model_size"`` (bytes of the pickled fold model); a dict
+        ``{name: "max" | "min"}`` sets the directions. ``cv_results_`` then has
+        ``pareto_rank`` and the search ``pareto_front_``; trials are ranked by
+        non-dominated sorting (see the user guide), and ``refit`` picks among
+        the rows meeting ``constraints``.
+    constraints : dict of str to float or None, default=None
+        Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
+        for a minimised name, a lower bound for a maximised one); with
+        ``objectives``. ``refit_explanation_`` says how the best was chosen.
+
     Attributes
     ----------
     cv_results_ : dict of numpy arrays
@@ -194,6 +207,11 @@ class PopulationSearchCV(BaseSearch):
     best_index_ : int
     best_estimator_ : estimator
         Trained on all data by replaying ``best_schedule_`` (``refit=True``).
+    pareto_front_ : list of int
+        With ``objectives``: the rows of ``cv_results_`` on the Pareto front
+        (among those at the highest budget reached).
+    refit_explanation_ : str
+        With ``objectives``: how ``best_index_`` was chosen.
     resource_ : Resource
     mode_ : {"pbt", "evolutionary"}
     mutable_params_ : list of str
@@ -257,7 +275,7 @@ class PopulationSearchCV(BaseSearch):
         synchronous=True, resource="auto", scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
-        trial_timeout=None, max_model_memory="2GB",
+        trial_timeout=None, max_model_memory="2GB", objectives=None, constraints=None,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -286,6 +304,8 @@ class PopulationSearchCV(BaseSearch):
         self.journal = journal
         self.trial_timeout = trial_timeout
         self.max_model_memory = max_model_memory
+        self.objectives = objectives
+        self.constraints = constraints
 
     # -- validation and parts ------------------------------------------------------------
     def _resolve_resource(self, estimator):
