@@ -31,12 +31,14 @@ class EventStream:
         self.listeners = [listener for listener in listeners if listener is not None]
 
     def notify(self, event, *args):
-        """Send ``event``; True when a listener asked to stop."""
+        """Send ``event``; what the first listener that asked to stop returned (True,
+        or a text saying why), else False."""
         stop = False
         for listener in self.listeners:
             method = getattr(listener, event, None)
-            if method is not None and method(*args):
-                stop = True
+            answer = method(*args) if method is not None else None
+            if answer and not stop:
+                stop = answer
         return stop
 
 
@@ -145,7 +147,14 @@ class StopCallbacks:
         self.callbacks = callbacks
 
     def on_trial_end(self, result, row, state):
-        return any(bool(cb(state)) for cb in self.callbacks)
+        """``"callback: <why>"`` from the first callback that stops the search (its
+        ``reason(state)`` if it has one, else its name), else None."""
+        for cb in self.callbacks:
+            if cb(state):
+                why = cb.reason(state) if hasattr(cb, "reason") else getattr(
+                    cb, "__name__", type(cb).__name__) + " returned True"
+                return f"callback: {why}"
+        return None
 
 
 class SklearnHooks:
@@ -171,11 +180,12 @@ class JournalWriter:
         self.journal.result(row)
 
 
-def search_state(history, result, started):
+def search_state(history, result, started, space=None):
     """The :class:`SearchState` after ``result`` was recorded in ``history``."""
     best = history.best_row()
     return SearchState(
         n_trials=len(history.rows), best_score=history.best_score(),
         best_params=None if best is None else best["params"], last=result,
-        elapsed=time.perf_counter() - started, scores=history.scores,
+        elapsed=time.perf_counter() - started, scores=history.scores, rows=history.rows,
+        space=space,
     )

@@ -56,10 +56,12 @@ class SearchLoop:
     objectives : Objectives or None
         A multi-objective search's objectives: each result carries its values
         (``result.objectives``) to the scheduler.
+    space : SearchSpace or None
+        The searched space (for callbacks, in :class:`~sktune.callbacks.SearchState`).
     """
 
     def __init__(self, scheduler, executor, history, events, models, *, n_splits, entropy,
-                 metric, error_score, started=None, metrics=None, objectives=None):
+                 metric, error_score, started=None, metrics=None, objectives=None, space=None):
         self.scheduler = scheduler
         self.executor = executor
         self.history = history
@@ -71,6 +73,7 @@ class SearchLoop:
         self.error_score = error_score
         self.metrics = metrics
         self.objectives = objectives
+        self.space = space
         self.in_flight: dict[int, tuple] = {}  # trial_id -> (work, {fold: JobResult})
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
@@ -154,8 +157,9 @@ class SearchLoop:
             self.metric = self.metrics.rank
             self.history.set_metric(self.metric)
         self.last_device[(res.trial_id, res.fold)] = res.device
-        if self.events.notify("on_job_end", res):
-            self.stop()
+        stop = self.events.notify("on_job_end", res)
+        if stop:
+            self.stop(stop if isinstance(stop, str) else "callback")
         if len(folds) < self.n_splits:
             return []
         del self.in_flight[res.trial_id]
@@ -184,9 +188,10 @@ class SearchLoop:
         self.scheduler.on_result(result)
         for trial_id in self.scheduler.take_released():
             self.models.drop(trial_id)
-        state = search_state(self.history, result, self.started)
-        if self.events.notify("on_trial_end", result, row, state):
-            self.stop()
+        state = search_state(self.history, result, self.started, self.space)
+        stop = self.events.notify("on_trial_end", result, row, state)
+        if stop:
+            self.stop(stop if isinstance(stop, str) else "callback")
 
     def stop(self, reason="callback"):
         """Hand out no more work; the work in flight is finished."""

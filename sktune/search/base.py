@@ -180,7 +180,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             resource=self.resource_, device_param=self.device_param, classes=classes,
             measure_size=self._objectives is not None and self._objectives.measure_size,
         )
-        history = self._run(scheduler, data, seed_seq.entropy, len(splits), journal)
+        history = self._run(scheduler, data, seed_seq.entropy, len(splits), journal, space)
         if not history.rows:
             if self.stop_reason_ == "interrupted":
                 raise KeyboardInterrupt("the search was interrupted before any result")
@@ -232,7 +232,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             SklearnHooks(_compat.callback_hooks(self)),
         ])
 
-    def _run(self, scheduler, data, entropy, n_splits, journal):
+    def _run(self, scheduler, data, entropy, n_splits, journal, space=None):
         """Run the search loop; the :class:`~sktune.records.History` of its results.
 
         Ctrl-C ends the search cleanly: no new job starts, the jobs in flight are
@@ -252,7 +252,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             scheduler, ReplayingExecutor(executor, journal), history, events, models,
             n_splits=n_splits, entropy=entropy, metric=self._metrics.rank,
             error_score=self.error_score, started=started, metrics=self._metrics,
-            objectives=objectives)
+            objectives=objectives, space=space)
         try:
             with executor:
                 self.n_workers_ = executor.capacity
