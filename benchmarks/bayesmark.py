@@ -15,7 +15,10 @@ Scores are Bayesmark's normalised scores, per problem and evaluation count:
 CV loss a run found so far, ``optimum`` the best loss found by any run of any
 method in the pool, and ``baseline`` the median over seeds of random search's
 best-so-far loss after the same number of evaluations (so random search
-scores about 0 and the best run 100). The table gives, for each method, the
+scores about 0 and the best run 100). A run scores at least -100 (as far
+below random search as the best run is above it): where random search comes
+close to the optimum the span is tiny, and one unlucky run would otherwise
+swamp the mean over problems. The table gives, for each method, the
 mean over problems of the median over seeds, the spread of that mean over
 seeds, and on how many problems its median beats random search's median.
 
@@ -572,8 +575,12 @@ def normalised_scores(results, problems, methods, seeds, n):
         span = base - opt
         for m in methods:
             best = np.array([_best_at(results[m, p.name, s], n) for s in seeds])
-            out[m, p.name] = 100 * (base - best) / span if span > 0 else np.zeros(len(seeds))
+            out[m, p.name] = _clip(100 * (base - best) / span if span > 0 else np.zeros(len(seeds)))
     return out
+
+
+def _clip(scores):
+    return np.maximum(scores, -100.0)
 
 
 def _best_at(run, n):
@@ -591,7 +598,8 @@ def generalization_scores(results, problems, methods, seeds):
         base = float(np.median(gens[RANDOM]))
         span = base - opt
         for m in methods:
-            out[m, p.name] = 100 * (base - gens[m]) / span if span > 0 else np.zeros(len(seeds))
+            out[m, p.name] = _clip(100 * (base - gens[m]) / span if span > 0
+                                   else np.zeros(len(seeds)))
     return out
 
 
