@@ -446,7 +446,11 @@ def run_smac(problem, seed, n_evals):
                                                 logging_level=40)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            smac.optimize()
+            try:
+                smac.optimize()
+            except Exception as exc:  # a small discrete space runs out of new configurations
+                if type(exc).__name__ != "ConfigurationSpaceExhaustedException":
+                    raise
     return trace[:n_evals]
 
 
