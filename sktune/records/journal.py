@@ -45,7 +45,11 @@ JOURNAL_VERSION = 1
 _RESUME_FREE = {
     "n_jobs", "verbose", "callbacks", "journal", "devices", "trials_per_device",
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
+    "pre_dispatch",
 }
+# scikit-optimize's names: left out at their defaults (the fingerprints of searches that
+# do not use them stay what they were); fit_params and iid are refused unless default
+_LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated"}
 
 
 
@@ -74,6 +78,7 @@ def fingerprint(search, space, splits, X, y):
     settings = {
         k: stable_repr(v) for k, v in sorted(params.items())
         if k not in _RESUME_FREE and k != search._space_param
+        and not (k in _LEFT_OUT_AT and v == _LEFT_OUT_AT[k])
     }
     if isinstance(search.random_state, numbers.Integral):
         settings["random_state"] = int(search.random_state)
