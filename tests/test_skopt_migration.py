@@ -2,10 +2,10 @@
 
 The examples are those of scikit-optimize 0.10's documentation (the
 "Scikit-learn hyperparameter search wrapper" page and ``BayesSearchCV``'s
-docstring), with fewer trials and smaller data so they stay quick. Each runs with
-``impl="sktune"`` always and, where scikit-optimize is installed (the ``bench``
-extra), with ``impl="skopt"`` too: the same code gives the same number of trials
-and the same attributes.
+docstring), with fewer trials and smaller data so they stay quick. Each test runs
+the example with sktune's ``BayesSearchCV``; where scikit-optimize is installed (the
+``bench`` extra) it runs the same code with scikit-optimize's too and compares: the
+same number of trials, per sub-space, and the same attributes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ except ImportError:  # the default test environment: the sktune side still runs
     skopt = None
 
 needs_skopt = pytest.mark.skipif(skopt is None, reason="scikit-optimize is not installed")
-IMPLS = ["sktune", pytest.param("skopt", marks=needs_skopt)]
 
 X_iris, y_iris = load_iris(return_X_y=True)
 _X_digits, _y_digits = load_digits(return_X_y=True)
@@ -37,10 +36,17 @@ def BayesSearchCV(impl):
     return sktune.BayesSearchCV if impl == "sktune" else skopt.BayesSearchCV
 
 
+def both(example, *args):
+    """The example run with sktune, then (where installed) with scikit-optimize."""
+    ours = example("sktune", *args)
+    theirs = None if skopt is None else example("skopt", *args)
+    return ours, theirs
+
+
 def dims(impl):
     """``Real``, ``Integer``, ``Categorical``: scikit-optimize's own where it is installed
     (sktune reads them), else sktune's, which take the same ``prior=`` spelling."""
-    if impl == "skopt" or skopt is not None:
+    if skopt is not None:
         from skopt.space import Categorical, Integer, Real
     else:
         from sktune import Categorical, Integer, Real
@@ -71,8 +77,17 @@ def check_equivalent_attributes(opt, n_trials, per_subspace):
     assert -min(r.fun for r in opt.optimizer_results_) == pytest.approx(opt.best_score_)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_docstring_example(impl):
+def check_same_shape(ours, theirs, n_trials, per_subspace):
+    check_equivalent_attributes(ours, n_trials, per_subspace)
+    if theirs is not None:
+        check_equivalent_attributes(theirs, n_trials, per_subspace)
+        assert sorted(theirs.cv_results_) == sorted(
+            k for k in ours.cv_results_ if k not in ("trial_id", "status", "error", "device",
+                                                     "iter"))
+        assert set(theirs.optimizer_results_[0]) - set(ours.optimizer_results_[0]) == set()
+
+
+def docstring_example(impl):
     Real, Integer, Categorical = dims(impl)
     X_train, X_test, y_train, y_test = train_test_split(X_iris, y_iris, train_size=0.75,
                                                         random_state=0)
@@ -89,14 +104,19 @@ def test_docstring_example(impl):
     )
     _ = opt.fit(X_train, y_train)
     assert 0 <= opt.score(X_test, y_test) <= 1
-    check_equivalent_attributes(opt, 6, [6])
-    # the points are read in sorted parameter-name order, as scikit-optimize lists them
-    x = opt.optimizer_results_[0].x
-    assert x == [opt.best_params_[k] for k in sorted(opt.best_params_)]
+    return opt
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_minimal_example(impl):
+def test_docstring_example():
+    ours, theirs = both(docstring_example)
+    check_same_shape(ours, theirs, 6, [6])
+    for opt in filter(None, (ours, theirs)):
+        # the points are listed in sorted parameter-name order
+        x = opt.optimizer_results_[0].x
+        assert x == [opt.best_params_[k] for k in sorted(opt.best_params_)]
+
+
+def minimal_example(impl):
     X_train, X_test, y_train, y_test = train_test_split(
         X_digits, y_digits, train_size=0.75, test_size=.25, random_state=0)
     opt = BayesSearchCV(impl)(
@@ -112,12 +132,16 @@ def test_minimal_example(impl):
     )
     opt.fit(X_train, y_train)
     assert 0 <= opt.score(X_test, y_test) <= 1
-    check_equivalent_attributes(opt, 5, [5])
-    assert opt.n_splits_ == 3
+    return opt
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_advanced_example_runs_the_counts_of_each_subspace(impl):
+def test_minimal_example():
+    ours, theirs = both(minimal_example)
+    check_same_shape(ours, theirs, 5, [5])
+    assert ours.n_splits_ == 3
+
+
+def advanced_example(impl):
     Real, Integer, Categorical = dims(impl)
     X_train, X_test, y_train, y_test = train_test_split(X_digits, y_digits, random_state=0)
     pipe = Pipeline([
@@ -142,13 +166,18 @@ def test_advanced_example_runs_the_counts_of_each_subspace(impl):
     assert opt.total_iterations == 8
     opt.fit(X_train, y_train)
     assert 0 <= opt.score(X_test, y_test) <= 1
-    check_equivalent_attributes(opt, 8, [5, 3])
-    models = [type(p["model"]).__name__ for p in opt.cv_results_["params"]]
-    assert models.count("SVC") == 5 and models.count("LinearSVC") == 3
+    return opt
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_total_iterations_example(impl):
+def test_advanced_example_runs_the_counts_of_each_subspace():
+    ours, theirs = both(advanced_example)
+    check_same_shape(ours, theirs, 8, [5, 3])
+    for opt in filter(None, (ours, theirs)):
+        models = [type(p["model"]).__name__ for p in opt.cv_results_["params"]]
+        assert models.count("SVC") == 5 and models.count("LinearSVC") == 3
+
+
+def total_iterations_example(impl):
     searchcv = BayesSearchCV(impl)(
         SVC(),
         search_spaces=[
@@ -157,17 +186,25 @@ def test_total_iterations_example(impl):
         ],
         n_iter=23
     )
-    assert searchcv.total_iterations == 42
+    return searchcv.total_iterations
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_total_iterations_are_the_trials_run(impl):
+def test_total_iterations_example():
+    ours, theirs = both(total_iterations_example)
+    assert ours == 42 and theirs in (None, 42)
+
+
+def counted_fit(impl):
     searchcv = BayesSearchCV(impl)(
         SVC(), search_spaces=[({'C': (0.1, 1.0)}, 3), {'gamma': (0.1, 1.0)}], n_iter=2, cv=3)
     assert searchcv.total_iterations == 5
-    searchcv.fit(X_iris, y_iris)
-    assert len(searchcv.cv_results_["params"]) == 5
-    assert [len(r.x_iters) for r in searchcv.optimizer_results_] == [3, 2]
+    return searchcv.fit(X_iris, y_iris)
+
+
+def test_total_iterations_are_the_trials_run():
+    for opt in filter(None, both(counted_fit)):
+        assert len(opt.cv_results_["params"]) == 5
+        assert [len(r.x_iters) for r in opt.optimizer_results_] == [3, 2]
 
 
 def on_step_example(impl, read):
@@ -191,15 +228,14 @@ def on_step_example(impl, read):
     return searchcv, calls
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_callback_example_stops_the_search(impl):
-    searchcv, calls = on_step_example(impl, read="result")
-    n = len(searchcv.cv_results_["params"])
-    assert calls == list(range(1, n + 1))  # once per trial (n_points=1), with the trials so far
-    # it stopped at the first trial that reached 0.98, or ran all 10 (not seeded)
-    best_so_far = np.maximum.accumulate(searchcv.cv_results_["mean_test_score"])
-    assert (n < 10) == (best_so_far[-1] >= 0.98)
-    assert not (best_so_far[:-1] >= 0.98).any()
+def test_callback_example_stops_the_search():
+    for searchcv, calls in filter(None, both(on_step_example, "result")):
+        n = len(searchcv.cv_results_["params"])
+        assert calls == list(range(1, n + 1))  # once per trial (n_points=1): the trials so far
+        # it stopped at the first trial that reached 0.98, or ran all 10 (not seeded)
+        best_so_far = np.maximum.accumulate(searchcv.cv_results_["mean_test_score"])
+        assert (n < 10) == (best_so_far[-1] >= 0.98)
+        assert not (best_so_far[:-1] >= 0.98).any()
 
 
 def test_documented_on_step_reading_best_score_runs():
@@ -207,15 +243,10 @@ def test_documented_on_step_reading_best_score_runs():
     searchcv, calls = on_step_example("sktune", read="search")
     best_so_far = np.maximum.accumulate(searchcv.cv_results_["mean_test_score"])
     assert (len(calls) < 10) == (best_so_far[-1] >= 0.98)
-
-
-@needs_skopt
-@pytest.mark.skipif(skopt is not None and skopt.__version__ != "0.10.2",
-                    reason="checks scikit-optimize 0.10.2")
-def test_documented_on_step_fails_on_skopt_0_10_2():
-    # what docs/migrating.rst says: scikit-optimize's own example fails with its last release
-    with pytest.raises(AttributeError, match="best_score_"):
-        on_step_example("skopt", read="search")
+    if skopt is not None and skopt.__version__ == "0.10.2":
+        # what docs/migrating_skopt.rst says: it fails with scikit-optimize's last release
+        with pytest.raises(AttributeError, match="best_score_"):
+            on_step_example("skopt", read="search")
 
 
 def delta_y_stopper(delta, n_best=5):
@@ -236,18 +267,20 @@ def stoppers(kind):
     return [delta_y_stopper(0.001)]
 
 
-@pytest.mark.parametrize("impl, kind", [("sktune", "plain"),
-                                        pytest.param("sktune", "skopt", marks=needs_skopt),
-                                        pytest.param("skopt", "skopt", marks=needs_skopt)])
-def test_fit_callback_stoppers(impl, kind):
+def stopped_search(impl, kind):
     opt = BayesSearchCV(impl)(SVC(), {'C': (1e-2, 1e2, 'log-uniform')}, n_iter=25, cv=3,
                               random_state=0)
-    opt.fit(X_iris, y_iris, callback=stoppers(kind))
-    n = len(opt.cv_results_["params"])
-    assert 5 <= n < 25  # DeltaYStopper stopped it, after its 5 best were within 0.001
-    func_vals = np.sort(opt.optimizer_results_[0].func_vals)
-    assert func_vals[4] - func_vals[0] < 0.001
-    assert not np.isnan(opt.cv_results_["mean_test_score"]).any()  # no trial failed
+    return opt.fit(X_iris, y_iris, callback=stoppers(kind))
+
+
+@pytest.mark.parametrize("kind", ["plain", pytest.param("skopt", marks=needs_skopt)])
+def test_fit_callback_stoppers(kind):
+    for opt in filter(None, both(stopped_search, kind)):
+        n = len(opt.cv_results_["params"])
+        assert 5 <= n < 25  # DeltaYStopper stopped it, after its 5 best were within 0.001
+        func_vals = np.sort(opt.optimizer_results_[0].func_vals)
+        assert func_vals[4] - func_vals[0] < 0.001
+        assert not np.isnan(opt.cv_results_["mean_test_score"]).any()  # no trial failed
 
 
 @needs_skopt
@@ -302,14 +335,16 @@ def test_optimizer_kwargs_are_read_as_sktune_parameters():
     assert a.cv_results_["params"] == b.cv_results_["params"]
 
 
-@needs_skopt
-def test_optimizer_kwargs_example_runs_on_both():
-    for impl in ("sktune", "skopt"):
-        opt = BayesSearchCV(impl)(
-            SVC(), {'C': (1e-2, 1e2, 'log-uniform')}, n_iter=5, cv=3, random_state=0,
-            optimizer_kwargs={"base_estimator": "GP", "acq_func": "EI", "n_initial_points": 3},
-        ).fit(X_iris, y_iris)
-        check_equivalent_attributes(opt, 5, [5])
+def optimizer_kwargs_example(impl):
+    return BayesSearchCV(impl)(
+        SVC(), {'C': (1e-2, 1e2, 'log-uniform')}, n_iter=5, cv=3, random_state=0,
+        optimizer_kwargs={"base_estimator": "GP", "acq_func": "EI", "n_initial_points": 3},
+    ).fit(X_iris, y_iris)
+
+
+def test_optimizer_kwargs_example():
+    ours, theirs = both(optimizer_kwargs_example)
+    check_same_shape(ours, theirs, 5, [5])
 
 
 class CountingSVC(SVC):
@@ -363,11 +398,14 @@ def test_bad_fit_callback_is_refused():
         opt.fit(X_iris, y_iris, callback=[print, 3])
 
 
-@pytest.mark.parametrize("impl", IMPLS)
-def test_pre_dispatch_is_accepted(impl):
-    opt = BayesSearchCV(impl)(SVC(), {'C': (1e-2, 1e2, 'log-uniform')}, n_iter=3, cv=3,
-                              n_jobs=1, pre_dispatch="2*n_jobs").fit(X_iris, y_iris)
-    assert len(opt.cv_results_["params"]) == 3
+def pre_dispatch_example(impl):
+    return BayesSearchCV(impl)(SVC(), {'C': (1e-2, 1e2, 'log-uniform')}, n_iter=3, cv=3,
+                               n_jobs=1, pre_dispatch="2*n_jobs").fit(X_iris, y_iris)
+
+
+def test_pre_dispatch_is_accepted():
+    for opt in filter(None, both(pre_dispatch_example)):
+        assert len(opt.cv_results_["params"]) == 3
 
 
 def test_pre_dispatch_of_every_search():
