@@ -71,6 +71,7 @@ def _joblib_worker_pids():
     return set(joblib.Parallel(n_jobs=2)(joblib.delayed(_pid_after_nap)() for _ in range(4)))
 
 
+@pytest.mark.slow
 def test_searches_share_joblibs_warm_worker_pool(reg_data):
     # GridSearchCV and sktune alternate without restarting each other's workers
     X, y = reg_data

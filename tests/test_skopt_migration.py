@@ -273,6 +273,7 @@ def stopped_search(impl, kind):
     return opt.fit(X_iris, y_iris, callback=stoppers(kind))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["plain", pytest.param("skopt", marks=needs_skopt)])
 def test_fit_callback_stoppers(kind):
     for opt in filter(None, both(stopped_search, kind)):
