@@ -29,7 +29,7 @@ def test_readme_snippets_run(tmp_path):
     for code in BLOCKS:
         if "skorch" in code and importlib.util.find_spec("skorch") is None:
             continue  # the core install: the skorch snippet needs the torch extra
-        script = tmp_path / f"{_id(code)}.py"
+        script = tmp_path / f"readme_{_id(code)}.py"  # not skorch.py: it would shadow skorch
         script.write_text(code)
         proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
                               text=True, timeout=600, env={**os.environ, "MPLBACKEND": "Agg"})
