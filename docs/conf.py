@@ -36,7 +36,7 @@ suppress_warnings = ["config.cache"]  # sphinx-gallery's config holds functions
 
 # -- user guide: failures.rst is written separately; list the pages that exist ---------------
 _GUIDE = ["spaces", "algorithms", "resources", "parallel", "distributed", "failures", "results",
-          "multiobjective"]
+          "multiobjective", "migrating_skopt"]
 _here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(_here, "_userguide_toc.inc"), "w") as _f:
     _f.write(".. toctree::\n   :maxdepth: 2\n\n")
@@ -44,7 +44,10 @@ with open(os.path.join(_here, "_userguide_toc.inc"), "w") as _f:
 
 # -- API reference --------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# no "inherited-members" here: a default that is not a str replaces the directive's own
+# option (Sphinx 9), and the class template lists the methods a search inherits
+# (predict, score...) with ``:inherited-members: BaseEstimator``
+autodoc_default_options = {"members": True}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -62,6 +65,9 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "reference_url": {"sktune": None},
+    # "Examples using X" on the API pages (the class template's minigallery)
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("sktune",),
     "abort_on_example_error": True,
     "matplotlib_animations": False,
     "show_memory": False,
@@ -93,9 +99,12 @@ html_static_path: list[str] = []
 html_show_sourcelink = False
 
 
-# scikit-learn's generated set_*_request methods document its own glossary: leave them out
+# scikit-learn's generated set_*_request methods and its inherited get_metadata_routing
+# document its own glossary: leave them out (an override in sktune is documented)
 def _skip_member(app, what, name, obj, skip, options):
     if name.startswith("set_") and name.endswith("_request"):
+        return True
+    if getattr(obj, "__module__", "") == "sklearn.utils._metadata_requests":
         return True
     return None
 

@@ -49,3 +49,10 @@ if __name__ == "__main__":
     print("same results as a local run:",
           np.array_equal(on_cluster.cv_results_["mean_test_score"],
                          local.cv_results_["mean_test_score"]))
+
+    # The two searches, drawn on one axes: the same points, the same best-so-far line.
+    from sktune.plots import ConvergenceDisplay
+
+    disp = ConvergenceDisplay.from_search(local, name="local, n_jobs=1")
+    ConvergenceDisplay.from_search(on_cluster, name="Dask cluster", ax=disp.ax_)
+    disp.ax_.set_title("Dask and local runs: identical results")

@@ -63,4 +63,19 @@ for trial, device, score in zip(search.cv_results_["trial_id"], search.cv_result
 print("best net on:", search.best_estimator_.device)
 
 # %%
+# Each fold's slot, drawn per trial: the jobs take the slots in turn.
+import matplotlib.pyplot as plt
+
+slots = sorted({d for ds in search.cv_results_["device"] for d in str(ds).split(",")})
+fig, ax = plt.subplots(figsize=(6, 3))
+for trial, ds, score in zip(search.cv_results_["trial_id"], search.cv_results_["device"],
+                            search.cv_results_["mean_test_score"]):
+    for fold, d in enumerate(str(ds).split(",")):
+        ax.scatter(trial, slots.index(d) + 0.15 * fold, c=[[score, 0.3, 1 - score]], s=40)
+ax.set_yticks(range(len(slots)), slots)
+ax.set_xlabel("trial")
+ax.set_title("where the folds ran (colour: mean CV accuracy)")
+fig.tight_layout()
+
+# %%
 # ``devices=None`` (the default) leaves the estimator's ``device`` as it is.

@@ -68,6 +68,16 @@ print("identical to an uninterrupted run:", same)
 print("best:", resumed.best_params_, round(resumed.best_score_, 4))
 
 # %%
+# Drawn together, the resumed search lies on the uninterrupted one, the six trials
+# read back from the journal (left of the dotted line) as the six it ran after.
+from sktune.plots import ConvergenceDisplay
+
+disp = ConvergenceDisplay.from_search(uninterrupted, name="uninterrupted")
+ConvergenceDisplay.from_search(resumed, name="resumed", ax=disp.ax_)
+disp.ax_.axvline(6.5, ls=":", color="0.4")
+disp.ax_.set_title("Interrupted after 6 trials, resumed from the journal")
+
+# %%
 # A journal written by another configuration is refused rather than mixed in.
 try:
     BayesSearchCV(Ridge(), {"alpha": Real(1e-2, 1e2, log=True)}, n_iter=12, cv=3,

@@ -20,6 +20,7 @@ from sklearn.base import clone
 
 from ._compat import cloudpickle_module, num_rows, safe_split, skorch_net, slice_per_sample
 from ._scoring import compute_scores
+from ._warn import collect_partial_training_warnings
 from .resources import final_step, set_params_in_place
 
 
@@ -64,6 +65,7 @@ class Job:
     return_model: bool = False
     device: str | None = None
     replay: tuple = ()  # Steps that rebuild a lost model to ``start`` (when ``model`` is None)
+    partial: bool = False  # trains to less than the search's full budget (see _warn.py)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class JobResult:
     wall_time: float = 0.0  # the whole job, as measured in the worker
     trained: dict = field(default_factory=dict)  # what training did unlike asked, see _trained
     model_size: float | None = None  # bytes of the pickled fold model (when measured)
+    warnings: list = field(default_factory=list)  # expected warnings of partial training
 
 
 @dataclass(frozen=True)
@@ -350,10 +353,11 @@ def _fit_and_score(job, data, result):
         est = _rebuild(job, data, X_train, y_train, fit_params)
     _carry_torch_state(est, keep=False)
     t0 = time.perf_counter()
-    est = data.resource.advance(
-        est, X_train, y_train, start=job.start, stop=job.stop,
-        fit_params=fit_params, classes=data.classes,
-    )
+    with collect_partial_training_warnings(result.warnings, active=job.partial):
+        est = data.resource.advance(
+            est, X_train, y_train, start=job.start, stop=job.stop,
+            fit_params=fit_params, classes=data.classes,
+        )
     _check_finite_training(est)
     result.fit_time = time.perf_counter() - t0
     if job.return_model:

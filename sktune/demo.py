@@ -20,7 +20,6 @@ import argparse
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 
@@ -279,9 +278,7 @@ def _run_task(task, classes, cfg, random_state, n_jobs, X_train, y_train, X_test
     for short, cls in classes.items():
         search = _make_search(short, cls, task, cfg, random_state, n_jobs)
         t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            search.fit(X_train, y_train)
+        search.fit(X_train, y_train)
         wall = time.perf_counter() - t0
         searches[short] = search
         board.append({

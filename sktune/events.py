@@ -21,7 +21,7 @@ import time
 from .callbacks import SearchState
 
 __all__ = ["EventStream", "Progress", "VerbosePrinter", "StopCallbacks", "SklearnHooks",
-           "JournalWriter"]
+           "JournalWriter", "WarningSummary"]
 
 
 class EventStream:
@@ -168,6 +168,38 @@ class SklearnHooks:
 
     def on_job_end(self, result):
         return self.hooks.job_end(result.trial_id, result.fold)
+
+
+class WarningSummary:
+    """One warning per search for the expected warnings of partial training.
+
+    A job that trains to less than the full budget (a Hyperband rung, a PBT step)
+    collects the ``ConvergenceWarning`` its training raises instead of showing it
+    (``sktune._warn.collect_partial_training_warnings``): stopping an iterative
+    solver early is what the search does. At the end of the search, one warning of
+    that category says how many there were. Every other warning, and those of
+    training to the full budget, are shown as usual; the filters in force apply to
+    the summary as to any warning (``ignore`` hides it, ``error`` raises it).
+    """
+
+    def __init__(self, who):
+        self.who = who
+        self.counts: dict = {}  # category -> [count, first message]
+
+    def on_job_end(self, res):
+        for category, message in getattr(res, "warnings", None) or ():
+            entry = self.counts.setdefault(category, [0, message])
+            entry[0] += 1
+
+    def on_search_end(self):
+        from ._warn import warn
+
+        for category, (n, first) in self.counts.items():
+            name = category.__name__ + ("s" if n != 1 else "")
+            warn(f"{self.who}: {n} {name} while trials trained to less than the full budget "
+                 f"(expected: the search stops training early on purpose; summarised here, "
+                 f"those at the full budget are shown as usual). First: {first}", category)
+        self.counts.clear()
 
 
 class JournalWriter:

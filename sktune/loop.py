@@ -80,6 +80,8 @@ class SearchLoop:
         self.stopped = False
         self.stop_reason = "completed"  # or "callback", "interrupted"
         self.started = time.perf_counter() if started is None else started
+        # the budget of a complete training (Hyperband, PBT); work short of it is partial
+        self.full_budget = getattr(scheduler, "max_resources", None)
 
     # -- the loop ---------------------------------------------------------------------
     def run(self):
@@ -122,12 +124,20 @@ class SearchLoop:
                 device=self.last_device.get((work.trial_id, k), self.last_device.get((source, k))),
                 replay=tuple(Step(s["params"], s["start"], s["stop"],
                                   job_seed(self.entropy, (s["trial_id"], k))) for s in steps),
+                partial=self._partial(work),
             )
             self.events.notify("on_job_begin", job)
             replayed = self.executor.submit(job, work.start)
             if replayed is not None:
                 complete.extend(self.on_job_result(replayed))
         return complete
+
+    def _partial(self, work):
+        """Whether ``work`` trains to less than the full budget (its ConvergenceWarnings
+        are then expected, and summarised: see :class:`~sktune.events.WarningSummary`)."""
+        full = self.full_budget
+        return bool(work.stop is not None and isinstance(full, (int, float))
+                    and float(work.stop) < float(full) - 1e-9)
 
     def _continued_models(self, work, source):
         """``(start, fold models, steps)``: the models of ``source`` this work continues

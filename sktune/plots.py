@@ -129,7 +129,8 @@ class ConvergenceDisplay:
         Mean cross-validated score of each result (NaN for failed trials).
     n_resources : ndarray of shape (n_results,), default=None
         Resource of each result (Hyperband, PBT); results with less than the most
-        are drawn lighter, and only those with the most count for the best so far.
+        are drawn lighter, and only those with the most count for the best so far
+        (the legend says so).
     metric_name : str, default="score"
         Name of the metric, for the axis label.
     x_label : str, default="result (in the order finished)"
@@ -280,19 +281,24 @@ class ConvergenceDisplay:
         ax, fig = _get_ax(ax, type(self).__name__)
         name = self.name if name is None else name
         best = self._best_so_far()
+        budgeted = self.n_resources is not None and np.isfinite(self.n_resources).any()
+        what = "best so far"
+        if budgeted:  # a score after 1 epoch is not comparable with one after 27
+            top = np.nanmax(self.n_resources)
+            what = f"best so far, full-budget results only ({top:g})"
         (self.line_,) = ax.step(self.x, best, where="post", color=color, lw=2,
-                                label=f"{name} (best so far)" if name else "best so far")
+                                label=f"{name} ({what})" if name else what)
         color = self.line_.get_color()
         alpha = np.full(len(self.scores), 0.8)
-        if self.n_resources is not None and np.isfinite(self.n_resources).any():
-            top = np.nanmax(self.n_resources)
+        if budgeted:
             alpha = np.where(self.n_resources >= top, 0.9, 0.3)
         ok = np.isfinite(self.scores)
         rgba = np.zeros((len(self.scores), 4))
         rgba[:] = _to_rgba(color)
         rgba[:, 3] = alpha
+        each = "each result (lighter: lower budgets)" if budgeted else "each result"
         self.points_ = ax.scatter(self.x[ok], self.scores[ok], s=18, c=rgba[ok],
-                                  label=f"{name} (each result)" if name else "each result")
+                                  label=f"{name} ({each})" if name else each)
         if (~ok).any():
             ax.plot(self.x[~ok], np.full((~ok).sum(), np.nanmin(self.scores) if ok.any() else 0),
                     "x", color="tab:red", label="failed")
@@ -343,6 +349,9 @@ class RungDisplay:
         The figure holding ``ax_``.
     lines_ : dict of int to matplotlib Line2D
         The line of each trial.
+    failed_ : matplotlib Line2D or None
+        The failed results (NaN score): red crosses at their resource, along the
+        bottom of the axes; None when no result failed.
 
     Examples
     --------
@@ -423,12 +432,8 @@ class RungDisplay:
         display : RungDisplay
         """
         results = _results_of(search, cls.__name__)
-        resource = getattr(search, "resource_", None)
-        label = getattr(resource, "name", None) if resource is not None else None
-        if not isinstance(label, str) or label in ("none", "fit"):
-            label = "n_resources"
         return cls.from_cv_results(results, metric=_search_metric(search, metric),
-                                   resource_name=label, ax=ax, plot=plot)
+                                   resource_name=_resource_label(search), ax=ax, plot=plot)
 
     def plot(self, ax=None, *, log_x=True):
         """Draw a line per trial through its scores at increasing resource.
@@ -443,7 +448,7 @@ class RungDisplay:
         Returns
         -------
         display : RungDisplay
-            The display, with ``ax_``, ``figure_`` and ``lines_``.
+            The display, with ``ax_``, ``figure_``, ``lines_`` and ``failed_``.
         """
         ax, fig = _get_ax(ax, type(self).__name__)
         plt = _pyplot(type(self).__name__)
@@ -462,11 +467,22 @@ class RungDisplay:
             (line,) = ax.plot(xs, ys, "-o", ms=3, lw=1.6 if reached_top else 0.8,
                               alpha=0.95 if reached_top else 0.45, color=colour[b])
             self.lines_[int(tid) if isinstance(tid, numbers.Integral) else tid] = line
-        if self.brackets is not None:
-            from matplotlib.lines import Line2D
+        failed = ~np.isfinite(self.scores) & np.isfinite(self.n_resources)
+        self.failed_ = None
+        if failed.any():  # a NaN breaks a line: mark where trials failed
+            ok = np.isfinite(self.scores)
+            floor = np.nanmin(self.scores[ok]) if ok.any() else 0.0
+            (self.failed_,) = ax.plot(self.n_resources[failed], np.full(failed.sum(), floor),
+                                      "x", color="tab:red", ms=6, mew=1.5, linestyle="none",
+                                      label=f"failed ({int(failed.sum())})")
+        from matplotlib.lines import Line2D
 
-            handles = [Line2D([], [], color=colour[b], marker="o", ms=3, label=f"bracket {b}")
-                       for b in levels]
+        handles = [] if self.brackets is None else [
+            Line2D([], [], color=colour[b], marker="o", ms=3, label=f"bracket {b}")
+            for b in levels]
+        if self.failed_ is not None:
+            handles.append(self.failed_)
+        if handles:
             ax.legend(handles=handles, loc="lower right", fontsize="small")
         if log_x and np.nanmin(self.n_resources) > 0:
             ax.set_xscale("log")
@@ -481,6 +497,15 @@ class RungDisplay:
         ax.grid(True, alpha=0.3)
         self.ax_, self.figure_ = ax, fig
         return self
+
+
+def _resource_label(search):
+    """What a search's budget counts (``epochs``, ``partial_fit``...), for axis labels."""
+    resource = getattr(search, "resource_", None)
+    label = getattr(resource, "name", None) if resource is not None else None
+    if not isinstance(label, str) or label in ("none", "fit"):
+        label = "n_resources"
+    return label
 
 
 def _unique_in_order(values):
@@ -520,6 +545,9 @@ class LineageDisplay:
     lineage_rows : list of int, default=None
         Row indices of the best lineage, oldest first (from the search's
         ``best_schedule_``); reconstructed from ``parent_ids`` when None.
+    resource_name : str, default="n_resources"
+        What the resource counts (``"epochs"``, ``"partial_fit"`` passes...), for
+        the x-axis label.
 
     Attributes
     ----------
@@ -547,7 +575,8 @@ class LineageDisplay:
     """
 
     def __init__(self, member_ids, parent_ids, n_resources, scores, *, param_values=None,
-                 param=None, metric_name="score", lineage_rows=None):
+                 param=None, metric_name="score", lineage_rows=None,
+                 resource_name="n_resources"):
         self.member_ids = np.asarray(member_ids)
         self.parent_ids = _float(list(parent_ids))
         self.n_resources = np.asarray(n_resources, dtype=float)
@@ -556,10 +585,11 @@ class LineageDisplay:
         self.param = param
         self.metric_name = metric_name
         self.lineage_rows = None if lineage_rows is None else list(lineage_rows)
+        self.resource_name = resource_name
 
     @classmethod
     def from_cv_results(cls, cv_results, *, param=None, metric=None, best_schedule=None,
-                        ax=None, plot=True):
+                        resource_name="n_resources", ax=None, plot=True):
         """Build (and draw) the display from ``cv_results_``.
 
         Parameters
@@ -575,6 +605,8 @@ class LineageDisplay:
         best_schedule : list of dict, default=None
             The search's ``best_schedule_`` (entries with a ``trial_id``): the best
             lineage is then read from it rather than reconstructed.
+        resource_name : str, default="n_resources"
+            What the resource counts, for the x-axis label.
         ax : matplotlib Axes or array of two Axes, default=None
             Where to draw (see :meth:`plot`).
         plot : bool, default=True
@@ -591,9 +623,10 @@ class LineageDisplay:
         key, metric_name = _metric_key(results, metric)
         n = len(results[key])
         members = np.asarray(results["member_id"])
-        x = results.get("n_resources", results.get("step"))
-        if x is None:
-            x = list(range(n))
+        x = results.get("n_resources")
+        if x is None:  # no budget column: the steps (or the rows) are the time
+            resource_name = "step" if "step" in results else "result"
+            x = results.get("step", list(range(n)))
         parents = _optional(results, "parent_id", n)
         params = list(results["params"])
         if param is None:
@@ -608,7 +641,7 @@ class LineageDisplay:
                             if isinstance(e, dict) and e.get("trial_id") in row_of] or None
         disp = cls(members, parents, _float(list(x)), _float(results[key]),
                    param_values=values, param=param, metric_name=metric_name,
-                   lineage_rows=lineage_rows)
+                   lineage_rows=lineage_rows, resource_name=resource_name)
         return disp.plot(ax=ax) if plot else disp
 
     @classmethod
@@ -635,7 +668,12 @@ class LineageDisplay:
         results = _results_of(search, cls.__name__)
         return cls.from_cv_results(results, param=param, metric=_search_metric(search, metric),
                                    best_schedule=getattr(search, "best_schedule_", None),
-                                   ax=ax, plot=plot)
+                                   resource_name=_resource_label(search), ax=ax, plot=plot)
+
+    def _x_label(self):
+        if self.resource_name in ("step", "result"):
+            return self.resource_name
+        return f"resource ({self.resource_name}) at the end of each step"
 
     def _rows_by_member(self):
         rows = {}
@@ -761,11 +799,11 @@ class LineageDisplay:
                     finite.max() / finite.min() > 20):
                 pax.set_yscale("log")
             pax.set_ylabel(self.param)
-            pax.set_xlabel("resource at the end of the step")
+            pax.set_xlabel(self._x_label())
             pax.set_title(f"schedule of {self.param} (black: best lineage)", fontsize="medium")
             pax.grid(True, alpha=0.3)
         else:
-            score_ax.set_xlabel("resource at the end of the step")
+            score_ax.set_xlabel(self._x_label())
         if ax is None:
             fig.tight_layout()
         self.ax_, self.axes_, self.figure_ = score_ax, axes, fig

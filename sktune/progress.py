@@ -3,7 +3,10 @@
 The bar counts results (rows of ``cv_results_``: one per trial, or per trial and rung
 for Hyperband, per member and step for PBT). When the scheduler knows how many there
 will be (``n_total``) the bar shows a percentage and an ETA; otherwise it shows the count
-and the rate. It writes to stderr through tqdm and disappears when stderr is not a
+and the rate. The ETA is the elapsed time per result so far times the results left
+(tqdm's ``smoothing=0``), and is shown only once a few results are in (3, and a tenth
+of the total): the first result also pays for starting the workers, so an ETA from it
+alone says nothing. It writes to stderr through tqdm and disappears when stderr is not a
 terminal only if tqdm decides so; ``verbose=0`` shows nothing.
 
 For scikit-learn >= 1.9, ``search.set_callbacks(sklearn.callback.ProgressBar())`` is
@@ -12,7 +15,17 @@ supported as well (see :mod:`sktune._compat`).
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["SearchProgress"]
+
+# tqdm's bar, with "?" for the ETA and no rate: before a few results are in
+_NO_ETA_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<?{postfix}]"
+
+
+def results_before_eta(total):
+    """Results to wait for before the bar shows an ETA: 3, and a tenth of ``total``."""
+    return max(3, math.ceil(0.1 * total))
 
 
 class SearchProgress:
@@ -33,6 +46,8 @@ class SearchProgress:
         Results counted so far.
     best : float
         Best score shown so far (NaN before the first successful result).
+    eta_after : int or None
+        Results counted before the ETA is shown (None when ``total`` is unknown).
 
     Examples
     --------
@@ -51,8 +66,10 @@ class SearchProgress:
 
         self.n = 0
         self.best = float("nan")
+        self.eta_after = None if total is None else min(total, results_before_eta(total))
         self._bar = tqdm(total=total, unit="trial", desc=desc, leave=True, disable=disable,
-                         dynamic_ncols=True)
+                         dynamic_ncols=True, smoothing=0,
+                         bar_format=None if self.eta_after is None else _NO_ETA_FORMAT)
 
     def update(self, n=1):
         """Count ``n`` more results.
@@ -63,7 +80,12 @@ class SearchProgress:
             Results to add.
         """
         self.n += n
+        if self.eta_after is not None and self.n >= self.eta_after:
+            self._bar.bar_format = None  # tqdm's own, with the ETA and the rate
         self._bar.update(n)
+
+    def __str__(self):
+        return str(self._bar)
 
     def set_postfix(self, **values):
         """Show ``name=value`` pairs right of the bar (``best=...``).

@@ -178,6 +178,21 @@ def _is_skorch(estimator):
     return any(c.__module__.split(".")[0] == "skorch" for c in type(estimator).__mro__)
 
 
+#: The search ``verbose`` from which nets print their epoch tables inside trials too.
+NET_OUTPUT_VERBOSE = 10
+
+
+def quiet_trial_nets(estimator, verbose=0):
+    """The estimator the trials clone: with its skorch net (a bare net, or a
+    Pipeline's final step) at ``verbose=0``, so the epoch tables of every trial and
+    fold do not interleave in the output; the refit keeps the net's own ``verbose``.
+    A search ``verbose`` of :data:`NET_OUTPUT_VERBOSE` or more keeps it in trials too."""
+    net, prefix = final_step(estimator)
+    if verbose >= NET_OUTPUT_VERBOSE or not _is_skorch(net) or not getattr(net, "verbose", 0):
+        return estimator
+    return clone(estimator).set_params(**{prefix + "verbose": 0})
+
+
 def _step_fit_params(pipeline, fit_params):
     """Split ``step__param`` fit parameters by step name."""
     per_step = {name: {} for name, _ in pipeline.steps}

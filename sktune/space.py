@@ -581,9 +581,19 @@ class SearchSpace:
         (categorical), bounded ``scipy.stats`` distributions (``uniform``,
         ``loguniform``, ``randint``), scikit-optimize dimensions or
         ``(low, high[, prior])`` tuples. A list of ``(dict, n_iter)`` pairs, as
-        scikit-optimize accepts, is read as a list of subspaces. Repeated
-        choices are dropped with a warning (see :class:`Categorical`); errors
-        name the entry and its sub-space (its index in the list).
+        scikit-optimize accepts, is a list of subspaces with a number of trials
+        each (see ``n_iters``; :class:`~sktune.BayesSearchCV` runs exactly that
+        many in each). Repeated choices are dropped with a warning (see
+        :class:`Categorical`); errors name the entry and its sub-space (its
+        index in the list).
+
+    Attributes
+    ----------
+    subspaces : tuple of Subspace
+        The subspaces, in the order given.
+    n_iters : tuple of int or None
+        The trials asked for each subspace by a ``(dict, n_iter)`` pair; None
+        for a subspace given without a count.
 
     Examples
     --------
@@ -594,23 +604,34 @@ class SearchSpace:
     """
 
     def __init__(self, spaces):
-        self.subspaces = _subspaces(spaces, None)
+        self.subspaces, self.n_iters = _subspaces(spaces, None)
 
     @classmethod
     def _from_param(cls, spaces, param, owner):
         """The space of the ``param`` parameter of ``owner``: messages name both."""
         space = cls.__new__(cls)
-        space.subspaces = _subspaces(spaces, f"The {param!r} parameter of {type(owner).__name__}")
+        space.subspaces, space.n_iters = _subspaces(
+            spaces, f"The {param!r} parameter of {type(owner).__name__}")
+        return space
+
+    def _with_n_iters(self, n_iters):
+        """A copy with these per-subspace trial counts (None: no count)."""
+        space = type(self).__new__(type(self))
+        space.subspaces, space.n_iters = self.subspaces, tuple(n_iters)
         return space
 
     def __repr__(self):
+        if any(n is not None for n in self.n_iters):
+            pairs = [(s, n) for s, n in zip(self.subspaces, self.n_iters)]
+            return f"SearchSpace({pairs!r})"
         return f"SearchSpace({list(self.subspaces)!r})"
 
     def __eq__(self, other):
-        return isinstance(other, SearchSpace) and self.subspaces == other.subspaces
+        return isinstance(other, SearchSpace) and self.subspaces == other.subspaces and (
+            self.n_iters == other.n_iters)
 
     def __hash__(self):
-        return hash(self.subspaces)
+        return hash((self.subspaces, self.n_iters))
 
     @property
     def names(self):
@@ -657,20 +678,34 @@ class SearchSpace:
 
 
 def _subspaces(spaces, owner):
+    """``(subspaces, n_iters)``: the subspaces and the count of each ``(dict, n_iter)``."""
     if isinstance(spaces, SearchSpace):
-        return spaces.subspaces
+        return spaces.subspaces, spaces.n_iters
     if isinstance(spaces, Mapping):
         spaces = [spaces]
     if not isinstance(spaces, (list, tuple)) or len(spaces) == 0:
         raise ValueError(_Where(owner).whole(
             f"must be a dict or a non-empty list of dicts. Got {spaces!r} instead."))
-    subs = []
+    subs, counts = [], []
     for i, s in enumerate(spaces):
-        if isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], Mapping):
-            s = s[0]  # skopt's (space, n_iter) form
         where = _Where(owner, None if len(spaces) == 1 else i)
+        n_iter = None
+        if _is_counted(s):  # scikit-optimize's (space, n_iter) form
+            s, n_iter = s
+            if not isinstance(n_iter, numbers.Integral) or isinstance(n_iter, bool) or (
+                    n_iter < 1):
+                raise ValueError(where.whole(
+                    f"is given as a (space, n_iter) pair whose n_iter must be an int >= 1 "
+                    f"(the trials to run in that sub-space). Got {n_iter!r} instead."))
+            n_iter = int(n_iter)
         subs.append(s if isinstance(s, Subspace) else Subspace(s, _where=where))
-    return tuple(subs)
+        counts.append(n_iter)
+    return tuple(subs), tuple(counts)
+
+
+def _is_counted(entry):
+    return isinstance(entry, tuple) and len(entry) == 2 and isinstance(
+        entry[0], (Mapping, Subspace)) and not isinstance(entry[1], (Mapping, Subspace))
 
 
 def _routed_by_prefix(estimator, params, name):

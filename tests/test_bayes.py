@@ -209,6 +209,7 @@ def test_conditional_space_with_categoricals_and_integers():
     assert len(set(keys)) == len(keys)  # no duplicate proposals
 
 
+@pytest.mark.slow
 def test_determinism_for_n_jobs_1_and_2():
     a = small_search(n_jobs=1).fit(X_iris, y_iris).cv_results_
     b = small_search(n_jobs=1).fit(X_iris, y_iris).cv_results_

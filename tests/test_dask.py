@@ -84,6 +84,7 @@ def test_failures_on_the_cluster_are_recorded_per_trial(client, data):
     assert search.cv_results_["status"].tolist() == ["ok", "failed", "ok"]
 
 
+@pytest.mark.slow
 def test_a_hanging_job_on_the_cluster_is_failed_and_its_worker_restarted(client, data):
     X, y = data
     items = [{"action": a, "alpha": 1.0 + i} for i, a in enumerate(["ok", "hang", "ok"])]

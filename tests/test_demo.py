@@ -15,6 +15,7 @@ from sktune.__main__ import main  # noqa: E402
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_demo_quick_runs_all_three_searches(tmp_path, capsys):
     t0, cpu0 = time.perf_counter(), time.process_time()
     status = main(["demo", "--quick", "--out", str(tmp_path), "--n-jobs", "1"])

@@ -84,6 +84,7 @@ def test_a_diverged_skorch_net_is_a_failed_trial_not_a_chance_level_score():
     assert np.isnan(res["mean_test_score"][1])
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_only_its_own_trial(data):
     X, y = data
     items = trials("ok", "die", "ok", "segv")
@@ -104,6 +105,7 @@ def test_a_worker_that_dies_fails_only_its_own_trial(data):
                                   alone.cv_results_["mean_test_score"])
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_under_a_custom_backend_fails_only_its_own_trial(data):
     import joblib
     from joblib._parallel_backends import LokyBackend  # noqa: PLC2701 - test only
@@ -124,6 +126,7 @@ def test_a_worker_that_dies_under_a_custom_backend_fails_only_its_own_trial(data
     assert search.n_worker_restarts_ >= 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_a_hanging_job_is_failed_after_trial_timeout(data, n_jobs):
     X, y = data
@@ -139,6 +142,7 @@ def test_a_hanging_job_is_failed_after_trial_timeout(data, n_jobs):
     assert "TimeoutError" in res["error"][1] and "trial_timeout=1.5" in res["error"][1]
 
 
+@pytest.mark.slow
 def test_threads_cannot_be_killed_but_the_timeout_still_fails_the_job(data):
     joblib = pytest.importorskip("joblib")
     X, y = data
@@ -152,6 +156,7 @@ def test_threads_cannot_be_killed_but_the_timeout_still_fails_the_job(data):
     time.sleep(2.5)  # let the abandoned threads finish before the next test
 
 
+@pytest.mark.slow
 def test_a_thousand_cheap_trials_run_with_flat_overhead_and_bounded_memory():
     X, y = make_classification(60, 4, random_state=0)
     stamps, memory = [], {}

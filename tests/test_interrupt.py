@@ -57,6 +57,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_ctrl_c_keeps_the_results_so_far_for_every_search(n_jobs):
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(n_jobs)], capture_output=True,

@@ -191,6 +191,7 @@ def test_asynchronous_mode_resumes_without_losing_finished_jobs(data, tmp_path):
     assert len(resumed.cv_results_["params"]) == 8
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_the_search_and_leaves_the_journal_resumable(data, tmp_path):
     X, y = data
     path = tmp_path / "run.jsonl"

@@ -42,6 +42,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_script_classes_continue_in_worker_processes(tmp_path):
     script = tmp_path / "user_script.py"
     script.write_text(SCRIPT)

@@ -139,6 +139,31 @@ def test_rung_display_shows_promotions(hyperband):
     assert [t.get_text() for t in disp.ax_.get_legend().get_texts()][0].startswith("bracket")
 
 
+def test_rung_display_marks_failed_trials():
+    disp = RungDisplay(trial_ids=[0, 1, 0, 2], n_resources=[1, 1, 3, 1],
+                       scores=[0.6, np.nan, 0.8, 0.5]).plot()
+    assert disp.failed_ is not None
+    assert disp.failed_.get_xdata().tolist() == [1.0] and disp.failed_.get_marker() == "x"
+    assert disp.failed_.get_ydata().tolist() == [0.5]  # along the bottom of the scores
+    assert "failed (1)" in [t.get_text() for t in disp.ax_.get_legend().get_texts()]
+    assert RungDisplay([0, 0], [1, 3], [0.5, 0.6]).plot().failed_ is None
+
+
+def test_convergence_says_only_full_budget_results_count(hyperband, bayes):
+    disp = ConvergenceDisplay.from_search(hyperband)
+    assert "full-budget results only (9)" in disp.line_.get_label()
+    assert "lighter: lower budgets" in disp.points_.get_label()
+    assert "full-budget" not in ConvergenceDisplay.from_search(bayes).line_.get_label()
+
+
+def test_lineage_x_axis_names_the_resource(pbt):
+    disp = LineageDisplay.from_search(pbt)
+    assert disp.axes_[1].get_xlabel() == "resource (partial_fit) at the end of each step"
+    one = LineageDisplay.from_cv_results(pbt.cv_results_, ax=plt.subplots()[1],
+                                         resource_name="epochs")
+    assert one.ax_.get_xlabel() == "resource (epochs) at the end of each step"
+
+
 def test_rung_display_requires_resource_column(bayes):
     with pytest.raises(ValueError, match="n_resources"):
         RungDisplay.from_search(bayes)

@@ -47,6 +47,21 @@ def test_verbose_progress_bar_shows_trials_best_and_eta(capsys):
     assert re.search(r"<\d\d:\d\d", err)  # the ETA column
 
 
+def test_no_eta_from_the_first_results_alone():
+    # the first result also pays for starting workers: an ETA from it says nothing
+    bar = SearchProgress(40, desc="x")
+    shown = []
+    for _ in range(5):
+        bar.update(1)
+        shown.append(str(bar))
+    bar.close()
+    assert bar.eta_after == 4  # 3 results, and a tenth of the total
+    assert all("<?" in s and "trial/s" not in s for s in shown[:3])
+    assert re.search(r"<\d\d:\d\d, +[0-9.]+trial/s", shown[3]), shown[3]
+    assert SearchProgress(2, disable=True).eta_after == 2  # a short search: at its end
+    assert SearchProgress(None, disable=True).eta_after is None  # no total: no ETA ever
+
+
 def test_verbose_zero_is_silent(capsys):
     _bayes(verbose=0).fit(X, y)
     captured = capsys.readouterr()

@@ -55,6 +55,7 @@ def test_tunes_lr_width_and_epochs_of_a_skorch_net():
     assert search.score(X, y) > 0.85
 
 
+@pytest.mark.slow
 def test_skorch_net_in_a_pipeline_is_deterministic_with_random_state():
     X, y = digits(400)
     pipe = make_pipeline(StandardScaler(), make_net())

@@ -48,6 +48,7 @@ def test_loky_fits_see_the_callers_config(tmp_path):
     assert all(entry["pid"] != os.getpid() for entry in logs)  # fitted in worker processes
 
 
+@pytest.mark.slow
 def test_dask_fits_see_the_callers_config(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

@@ -45,9 +45,13 @@ JOURNAL_VERSION = 1
 _RESUME_FREE = {
     "n_jobs", "verbose", "callbacks", "journal", "devices", "trials_per_device",
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
+    "pre_dispatch",
 }
-# parameters added later: hashed only when set, so older journals stay resumable
-_HASHED_WHEN_SET = {"objectives", "constraints"}
+# scikit-optimize's names and parameters added later: left out at their defaults (the
+# fingerprints of searches that do not use them stay what they were, older journals resume);
+# fit_params and iid are refused unless default
+_LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
+                "objectives": None, "constraints": None}
 
 
 
@@ -76,7 +80,7 @@ def fingerprint(search, space, splits, X, y):
     settings = {
         k: stable_repr(v) for k, v in sorted(params.items())
         if k not in _RESUME_FREE and k != search._space_param
-        and not (k in _HASHED_WHEN_SET and v is None)
+        and not (k in _LEFT_OUT_AT and v == _LEFT_OUT_AT[k])
     }
     if isinstance(search.random_state, numbers.Integral):
         settings["random_state"] = int(search.random_state)

@@ -8,8 +8,10 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 
 from .._compat import num_rows, takes_2d_input_only
+from .._validation import Check
 from .._warn import warn
-from ..proposers.base import space_size
+from ..proposers.base import space_size, subspace_size
+from ..space import Subspace
 
 
 def make_splits(cv, X, y, groups, owner):
@@ -94,12 +96,36 @@ def check_data(estimator, X, y, fit_params, owner):
                 )
 
 
-def capped_n_iter(n_iter, space):
-    """``n_iter``, capped at the size of a finite space with scikit-learn's warning
-    (as ``RandomizedSearchCV`` does), so no configuration is scored twice."""
-    size = space_size(space)
+def capped_n_iter(n_iter, space, quiet=False):
+    """``n_iter``, capped at the size of a finite space (or subspace) with
+    scikit-learn's warning (as ``RandomizedSearchCV`` does), so no configuration is
+    scored twice."""
+    size = subspace_size(space) if isinstance(space, Subspace) else space_size(space)
     if n_iter > size:
-        warn(f"The total space of parameters {int(size)} is smaller than n_iter={n_iter}. "
-             f"Running {int(size)} iterations. For exhaustive searches, use GridSearchCV.")
+        if not quiet:
+            what = "sub-space" if isinstance(space, Subspace) else "total space"
+            warn(f"The {what} of parameters {int(size)} is smaller than n_iter={n_iter}. "
+                 f"Running {int(size)} iterations. For exhaustive searches, use GridSearchCV.")
         return int(size)
     return n_iter
+
+
+def _is_pre_dispatch(v):
+    return v is None or (isinstance(v, str) and v.strip() != "") or (
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1)
+
+
+# GridSearchCV's pre_dispatch: accepted, with nothing to limit (see the searches' docs)
+PRE_DISPATCH_CONSTRAINT = [Check(_is_pre_dispatch, "None, an int >= 1 or a str such as "
+                                 "'2*n_jobs'")]
+
+
+def check_no_subspace_counts(space, owner):
+    """Refuse scikit-optimize's ``(dict, n_iter)`` pairs where a search cannot honour them."""
+    if any(n is not None for n in space.n_iters):
+        raise ValueError(
+            f"The {owner._space_param!r} parameter of {type(owner).__name__} holds "
+            "(space, n_iter) pairs: per-sub-space trial counts are BayesSearchCV's (and "
+            f"scikit-optimize's) form. {type(owner).__name__} spreads its trials over the "
+            "sub-spaces in turn: pass the dicts alone."
+        )

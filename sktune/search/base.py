@@ -30,7 +30,7 @@ from ..objectives import Objectives, explain_choice, pareto_ranks_by_level
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
 from ..records.rows import check_failures
-from ..resources import FullFit
+from ..resources import FullFit, quiet_trial_nets
 from ..space import SearchSpace
 from ._checks import check_data, make_splits
 from ._delegation import DelegationMixin
@@ -230,6 +230,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             VerbosePrinter(self.verbose, n_splits, scheduler.n_total) if self.verbose else None,
             StopCallbacks(_as_list(self.callbacks)),
             SklearnHooks(_compat.callback_hooks(self)),
+            _warning_summary(self),
         ])
 
     def _run(self, scheduler, data, entropy, n_splits, journal, space=None):
@@ -242,6 +243,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         objectives = self._objectives
         history = History(scheduler.level, self._metrics.rank,
                           feasible=None if objectives is None else objectives.feasible)
+        data.estimator = quiet_trial_nets(data.estimator, self.verbose)  # the refit is not
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         events = self._listeners(scheduler, journal, n_splits)
         events.notify("on_search_begin")
@@ -400,3 +402,9 @@ def _progress(verbose, total, desc="sktune"):
     from ..progress import make_progress
 
     return make_progress(verbose, total, desc)
+
+
+def _warning_summary(search):
+    from ..events import WarningSummary
+
+    return WarningSummary(type(search).__name__)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import NONE, Interval, Options
+from .._skopt import (
+    FitCallbacks,
+    check_callbacks,
+    check_skopt_params,
+    map_optimizer_kwargs,
+    optimizer_results,
+    trial_counts,
+)
+from .._validation import NONE, Check, Interval, Options
 from ..proposers.gp import GPProposer
 from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
-from ._checks import capped_n_iter
+from ..space import SearchSpace
+from ._checks import PRE_DISPATCH_CONSTRAINT, capped_n_iter
 from .base import BaseSearch
 
 __all__ = ["BayesSearchCV"]
@@ -28,11 +37,14 @@ class BayesSearchCV(BaseSearch):
     ----------
     estimator : estimator object
         The estimator (or Pipeline) to tune; cloned for every fold.
-    search_spaces : dict, list of dict or SearchSpace
+    search_spaces : dict, list of dict, list of (dict, int) or SearchSpace
         Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
         :class:`~sktune.Categorical`, lists of choices, bounded ``scipy.stats``
         distributions or scikit-optimize dimensions. A list of dicts gives
-        conditional sub-spaces, searched in turn.
+        conditional sub-spaces, searched in turn (``n_iter`` trials in all). A
+        list of ``(dict, n_iter)`` pairs, as in scikit-optimize, runs exactly
+        that many trials in each sub-space; an entry without a count then gets
+        ``n_iter`` (see :attr:`total_iterations`).
     n_iter : int, default=50
         Number of trials (configurations evaluated).
     n_initial_points : int, default=10
@@ -97,6 +109,24 @@ class BayesSearchCV(BaseSearch):
         (scored ``error_score``). With processes (the default backend) the
         hanging worker is killed and the other running jobs are run again; a
         thread cannot be killed and runs on in the background.
+    optimizer_kwargs : dict or None, default=None
+        scikit-optimize's ``Optimizer`` arguments, for code written for
+        scikit-optimize: ``base_estimator="GP"``, ``n_initial_points``,
+        ``acq_func`` (``"EI"``, ``"PI"``, ``"LCB"``), ``acq_func_kwargs={"kappa":
+        ...}``, ``acq_optimizer`` (``"auto"``, ``"lbfgs"``),
+        ``initial_point_generator="sobol"`` and ``avoid_duplicates=True`` are
+        read as the parameters above; any other key or value is refused in
+        ``fit``, before training, with the sktune parameter to use instead.
+    pre_dispatch : int, str or None, default="2*n_jobs"
+        Accepted for code written for ``GridSearchCV`` or scikit-optimize; it
+        has nothing to limit here: at most ``n_jobs`` jobs are handed out at a
+        time, and the data is sent once per worker.
+    fit_params : None, default=None
+        scikit-optimize's constructor ``fit_params`` (which scikit-optimize 0.10
+        ignores); anything but None is refused in ``fit``: pass fit parameters
+        to ``fit``.
+    iid : "deprecated", default="deprecated"
+        scikit-optimize's (ignored) ``iid``; any other value is refused in ``fit``.
 
     objectives : list of str, dict or None, default=None
         Several objectives: metrics of ``scoring`` (maximised) and costs sktune
@@ -147,6 +177,13 @@ class BayesSearchCV(BaseSearch):
         past ``trial_timeout``.
     n_replayed_jobs_ : int
         Jobs read back from ``journal`` instead of being run.
+    optimizer_results_ : list of scipy.optimize.OptimizeResult
+        One per sub-space, as scikit-optimize gives it: ``x_iters`` (each trial's
+        values in sorted parameter-name order), ``func_vals`` (their mean CV
+        scores, *negated*: scikit-optimize minimises), ``x`` and ``fun`` (the
+        best), ``space``. sktune keeps no ``optimizers_``: the proposals come from
+        one :class:`~sktune.proposers.GPProposer` for all sub-spaces, refitted
+        as results arrive, not from scikit-optimize ``Optimizer`` objects.
 
     See Also
     --------
@@ -184,6 +221,8 @@ class BayesSearchCV(BaseSearch):
         "xi": [Interval(float, 0, None)],
         "kappa": [Interval(float, 0, None)],
         "n_points": [NONE, Interval(int, 1, None)],
+        "optimizer_kwargs": [NONE, Check(lambda v: isinstance(v, dict), "a dict")],
+        "pre_dispatch": PRE_DISPATCH_CONSTRAINT,
     }
 
     def __init__(
@@ -191,7 +230,8 @@ class BayesSearchCV(BaseSearch):
         xi=0.0, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
-        trial_timeout=None, objectives=None, constraints=None,
+        trial_timeout=None, objectives=None, constraints=None, optimizer_kwargs=None,
+        pre_dispatch="2*n_jobs", fit_params=None, iid="deprecated",
     ):
         self.estimator = estimator
         self.search_spaces = search_spaces
@@ -217,13 +257,98 @@ class BayesSearchCV(BaseSearch):
         self.trial_timeout = trial_timeout
         self.objectives = objectives
         self.constraints = constraints
+        self.optimizer_kwargs = optimizer_kwargs
+        self.pre_dispatch = pre_dispatch
+        self.fit_params = fit_params
+        self.iid = iid
+
+    def fit(self, X, y=None, *, groups=None, callback=None, **fit_params):
+        """Run the search, then refit the best configuration on all data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (arrays, sparse matrices and DataFrames are accepted).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets, None for unsupervised learning.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for group-aware CV splitters.
+        callback : callable or list of callables, default=None
+            scikit-optimize's ``fit`` callbacks: each is called after every trial
+            with a ``scipy.optimize.OptimizeResult`` of the trial's sub-space
+            (``x_iters``, ``func_vals`` = the *negated* mean CV scores, ``x``,
+            ``fun``, ``space``) that also has the fields of
+            :class:`~sktune.callbacks.SearchState`, so scikit-optimize's stoppers
+            (``DeltaYStopper``, ``DeadlineStopper``...) and sktune's
+            (:class:`~sktune.callbacks.TimeBudget`...) both work. While they run,
+            ``best_score_`` and ``best_params_`` hold the best so far. Returning
+            True stops the whole search (scikit-optimize moves on to the next
+            sub-space); the best so far is refitted.
+        **fit_params : dict
+            Passed to the estimator's ``fit``; per-sample values are sliced per fold.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        self._fit_callbacks = check_callbacks(callback, self)
+        try:
+            return super().fit(X, y, groups=groups, **fit_params)
+        finally:
+            self.__dict__.pop("_fit_callbacks", None)
+
+    @property
+    def total_iterations(self):
+        """Number of trials ``fit`` runs (as scikit-optimize's ``total_iterations``).
+
+        ``n_iter`` in all, or, with ``(dict, n_iter)`` pairs, the sum of their counts
+        (``n_iter`` for an entry without one); a finite space caps it at its size.
+        """
+        space = SearchSpace._from_param(self.search_spaces, self._space_param, self)
+        counts = trial_counts(space, self.n_iter)
+        if counts is None:
+            return capped_n_iter(self.n_iter, space, quiet=True)
+        return sum(capped_n_iter(n, sub, quiet=True) for n, sub in zip(counts, space.subspaces))
+
+    @property
+    def optimizers_(self):
+        raise AttributeError(
+            f"{type(self).__name__} has no optimizers_: sktune keeps no scikit-optimize "
+            "Optimizer per sub-space (one GPProposer serves them all). optimizer_results_ holds "
+            "each sub-space's x_iters and func_vals; to ask and tell by hand use "
+            "sktune.proposers.GPProposer."
+        )
+
+    def _validate(self, X, y):
+        space = super()._validate(X, y)
+        self._gp_params = check_skopt_params(self)  # before any training
+        return space
+
+    def _listeners(self, scheduler, journal, n_splits):
+        events = super()._listeners(scheduler, journal, n_splits)
+        callbacks = self.__dict__.get("_fit_callbacks")
+        if callbacks:
+            events.listeners.append(FitCallbacks(self, scheduler.proposer.space, callbacks))
+        return events
+
+    def _finish(self, history, n_splits, scheduler, scorers):
+        for name in ("best_score_", "best_params_"):  # the best so far of fit's callbacks
+            self.__dict__.pop(name, None)
+        super()._finish(history, n_splits, scheduler, scorers)
+        self.optimizer_results_ = optimizer_results(
+            self, scheduler.proposer.space, self.cv_results_, self._metrics.rank)
 
     def _make_scheduler(self, space, rng, context):
-        proposer = GPProposer(
-            space, n_initial_points=self.n_initial_points, acq_func=self.acq_func,
-            xi=self.xi, kappa=self.kappa, random_state=rng,
-        )
+        gp = self.__dict__.pop("_gp_params", None) or map_optimizer_kwargs(self)
+        counts = trial_counts(space, self.n_iter)
+        if counts is None:
+            n_total = capped_n_iter(self.n_iter, space)
+        else:
+            counts = [capped_n_iter(n, sub) for n, sub in zip(counts, space.subspaces)]
+            space = space._with_n_iters(counts)
+            n_total = sum(counts)
+        proposer = GPProposer(space, random_state=rng, **gp)
         if self._objectives is not None:  # several objectives: ParEGO on the GP
             proposer = ParEGOProposer(proposer, len(self._objectives.names), random_state=rng)
-        return FIFOScheduler(proposer, capped_n_iter(self.n_iter, space),
-                             batch_size=self.n_points)
+        return FIFOScheduler(proposer, n_total, batch_size=self.n_points)

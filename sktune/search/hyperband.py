@@ -17,6 +17,7 @@ from ..resources import (
     make_resource,
 )
 from ..schedulers.halving import ASHAScheduler, HyperbandScheduler
+from ._checks import PRE_DISPATCH_CONSTRAINT, check_no_subspace_counts
 from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
 __all__ = ["HyperbandSearchCV"]
@@ -138,6 +139,10 @@ class HyperbandSearchCV(BaseSearch):
         written to a temporary folder and read back when their trial
         continues; None keeps every model in memory. Models trained in this
         process (``n_jobs=1``, threads) are always kept in memory.
+    pre_dispatch : int, str or None, default="2*n_jobs"
+        Accepted for code written for ``GridSearchCV``; it has nothing to limit
+        here: at most ``n_jobs`` jobs are handed out at a time, and the data is
+        sent once per worker.
 
     objectives : list of str, dict or None, default=None
         Several objectives: metrics of ``scoring`` (maximised) and costs sktune
@@ -233,6 +238,7 @@ class HyperbandSearchCV(BaseSearch):
     _space_param = "param_distributions"
     _extra_constraints = {
         "max_model_memory": MODEL_MEMORY_CONSTRAINT,
+        "pre_dispatch": PRE_DISPATCH_CONSTRAINT,
         "resource": [Check(lambda v: isinstance(v, (str, Resource)),
                            "a str or a Resource instance")],
         "min_resources": [Options("auto"), Interval(int, 1, None)],
@@ -251,6 +257,7 @@ class HyperbandSearchCV(BaseSearch):
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
         max_model_memory="2GB", objectives=None, constraints=None,
+        pre_dispatch="2*n_jobs",
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -279,9 +286,11 @@ class HyperbandSearchCV(BaseSearch):
         self.max_model_memory = max_model_memory
         self.objectives = objectives
         self.constraints = constraints
+        self.pre_dispatch = pre_dispatch
 
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):
+        check_no_subspace_counts(space, self)
         resource = make_resource(estimator, self.resource)
         param = getattr(resource, "param", None)
         if param is not None:

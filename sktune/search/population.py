@@ -15,6 +15,7 @@ from ..proposers.random import RandomProposer
 from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
 from ..resources import set_params_in_place as _set_changed
 from ..schedulers.pbt import PBTScheduler
+from ._checks import PRE_DISPATCH_CONSTRAINT, check_no_subspace_counts
 from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
 __all__ = ["PopulationSearchCV"]
@@ -164,6 +165,10 @@ class PopulationSearchCV(BaseSearch):
         written to a temporary folder and read back when their trial
         continues; None keeps every model in memory. Models trained in this
         process (``n_jobs=1``, threads) are always kept in memory.
+    pre_dispatch : int, str or None, default="2*n_jobs"
+        Accepted for code written for ``GridSearchCV``; it has nothing to limit
+        here: at most ``n_jobs`` jobs are handed out at a time, and the data is
+        sent once per worker.
 
     objectives : list of str, dict or None, default=None
         Several objectives: metrics of ``scoring`` (maximised) and costs sktune
@@ -254,6 +259,7 @@ class PopulationSearchCV(BaseSearch):
     _space_param = "param_distributions"
     _extra_constraints = {
         "max_model_memory": MODEL_MEMORY_CONSTRAINT,
+        "pre_dispatch": PRE_DISPATCH_CONSTRAINT,
         "population_size": [Interval(int, 2, None)],
         "max_resources": [Options("auto"), Interval(int, 1, None)],
         "perturbation_interval": [Options("auto"), Interval(int, 1, None)],
@@ -276,6 +282,7 @@ class PopulationSearchCV(BaseSearch):
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
         trial_timeout=None, max_model_memory="2GB", objectives=None, constraints=None,
+        pre_dispatch="2*n_jobs",
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -306,6 +313,7 @@ class PopulationSearchCV(BaseSearch):
         self.max_model_memory = max_model_memory
         self.objectives = objectives
         self.constraints = constraints
+        self.pre_dispatch = pre_dispatch
 
     # -- validation and parts ------------------------------------------------------------
     def _resolve_resource(self, estimator):
@@ -357,6 +365,7 @@ class PopulationSearchCV(BaseSearch):
         return sorted(mutable), continues
 
     def _make_resource(self, estimator, space, context):
+        check_no_subspace_counts(space, self)
         resource = self._resolve_resource(estimator)
         self._mutable(space, resource)  # bad mutable_params fail before any training
         return resource
