@@ -12,10 +12,11 @@ from .._warn import warn
 from ..proposers.base import space_size
 
 
-def make_splits(cv, X, y, groups, owner):
-    """The (train, test) splits of ``cv`` (computed once per fit), checked."""
+def make_splits(cv, X, y, split_params, owner):
+    """The (train, test) splits of ``cv`` (computed once per fit), checked;
+    ``split_params`` (such as ``groups``) go to ``cv.split``."""
     try:
-        splits = list(cv.split(X, y, groups))
+        splits = list(cv.split(X, y, **split_params))
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"The 'cv' parameter of {type(owner).__name__} could not split the data: {exc}"
