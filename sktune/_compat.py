@@ -80,6 +80,38 @@ def slice_per_sample(params, indices, n_rows):
             for key, value in params.items()}
 
 
+# -- metadata routing (sktune._routing) ------------------------------------------------------
+# scikit-learn >= 1.7 sends fit's sample_weight to the scorers with routing off too (#30743)
+SCORERS_GET_SAMPLE_WEIGHT = SKLEARN_VERSION >= (1, 7)
+
+
+def scorer_accepts_sample_weight(scorer):
+    """Whether ``scorer`` takes ``sample_weight``, as scikit-learn's searches decide it."""
+    accept = getattr(scorer, "_accept_sample_weight", None)
+    if callable(accept):
+        return bool(accept())
+    import inspect
+
+    try:
+        return "sample_weight" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def multimetric_scorer(scorers):
+    """scikit-learn's router of several scorers (its routing, its error messages)."""
+    from sklearn.metrics._scorer import _MultimetricScorer
+
+    return _MultimetricScorer(scorers=dict(scorers), raise_exc=True)
+
+
+def raise_for_params(params, owner, method):
+    """Reject metadata passed with routing off, with scikit-learn's error."""
+    from sklearn.utils.metadata_routing import _raise_for_params
+
+    _raise_for_params(params, owner, method)
+
+
 def search_tags(search, tags):
     """Tags of a search: those of the estimator it wraps (scikit-learn >= 1.6)."""
     from copy import deepcopy

@@ -38,6 +38,7 @@ class Data:
     resource: Any
     device_param: str | None
     classes: Any = None
+    score_params: dict = field(default_factory=dict)  # metric name -> its scorer's metadata
     pack_models: bool = True  # fold models cross process boundaries as PackedModel
     sklearn_config: dict | None = None  # the caller's sklearn.get_config(), set in the workers
     measure_size: bool = False  # record each fold model's pickled size (objective model_size)
@@ -339,6 +340,11 @@ def _trained(resource, est, job):
     return out
 
 
+def _fold_score_params(data, indices, n_rows):
+    return {name: slice_per_sample(params, indices, n_rows)
+            for name, params in data.score_params.items()}
+
+
 def _fit_and_score(job, data, result):
     """Train the fold model of ``job`` to its budget and score it into ``result``."""
     train, test = data.splits[job.fold]
@@ -348,7 +354,8 @@ def _fit_and_score(job, data, result):
     est = _fold_model(job, data)
     X_train, y_train = safe_split(est, data.X, data.y, train)
     X_test, y_test = safe_split(est, data.X, data.y, test, train)
-    fit_params = slice_per_sample(data.fit_params, train, num_rows(data.X))
+    n_rows = num_rows(data.X)
+    fit_params = slice_per_sample(data.fit_params, train, n_rows)
     if job.model is None and job.replay:
         est = _rebuild(job, data, X_train, y_train, fit_params)
     _carry_torch_state(est, keep=False)
@@ -364,9 +371,11 @@ def _fit_and_score(job, data, result):
         _carry_torch_state(est, keep=True)
     result.trained = _trained(data.resource, est, job)
     t0 = time.perf_counter()
-    result.test_scores = compute_scores(data.scorers, est, X_test, y_test)
+    result.test_scores = compute_scores(data.scorers, est, X_test, y_test,
+                                        _fold_score_params(data, test, n_rows))
     if data.return_train_score:
-        result.train_scores = compute_scores(data.scorers, est, X_train, y_train)
+        result.train_scores = compute_scores(data.scorers, est, X_train, y_train,
+                                             _fold_score_params(data, train, n_rows))
     result.score_time = time.perf_counter() - t0
     if data.measure_size:
         result.model_size = float(len(cloudpickle_module().dumps(est, protocol=5)))

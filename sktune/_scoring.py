@@ -38,11 +38,14 @@ def build_scorers(estimator, scoring):
     )
 
 
-def compute_scores(scorers, estimator, X, y):
-    """Scores of ``estimator`` on ``(X, y)`` as a dict of floats."""
+def compute_scores(scorers, estimator, X, y, params=None):
+    """Scores of ``estimator`` on ``(X, y)`` as a dict of floats; ``params`` maps a
+    metric name to the metadata of its scorer (``sample_weight``...)."""
     out = {}
+    params = params or {}
     for name, scorer in scorers.items():
-        value = scorer(estimator, X) if y is None else scorer(estimator, X, y)
+        kw = params.get(name, {})
+        value = scorer(estimator, X, **kw) if y is None else scorer(estimator, X, y, **kw)
         if name == "__dict__" and isinstance(value, Mapping):
             out.update({k: float(v) for k, v in value.items()})
         elif name == "__dict__":

@@ -40,6 +40,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import (
@@ -49,6 +50,7 @@ from ._compat import (
     skorch_callbacks_continued,
     slice_per_sample,
 )
+from ._routing import routing_enabled
 
 __all__ = [
     "Resource",
@@ -194,7 +196,13 @@ def quiet_trial_nets(estimator, verbose=0):
 
 
 def _step_fit_params(pipeline, fit_params):
-    """Split ``step__param`` fit parameters by step name."""
+    """Per step name, the parameters of each of its methods that ``pipeline.fit`` calls:
+    the pipeline's own routing with metadata routing on, else ``step__param`` names."""
+    if not fit_params:
+        return {}
+    if routing_enabled():
+        routed = process_routing(pipeline, "fit", **fit_params)
+        return {name: routed.get(name, {}) for name, _ in pipeline.steps}
     per_step = {name: {} for name, _ in pipeline.steps}
     for key, value in fit_params.items():
         name, sep, param = key.partition("__")
@@ -203,7 +211,7 @@ def _step_fit_params(pipeline, fit_params):
                 f"Pipeline fit parameters must be named '<step>__<param>'. Got {key!r}."
             )
         per_step[name][param] = value
-    return per_step
+    return {name: {"fit": p, "fit_transform": p} for name, p in per_step.items()}
 
 
 def _transform_through(estimator, X, y, fit_params):
@@ -219,15 +227,16 @@ def _transform_through(estimator, X, y, fit_params):
     first = any(not _is_fitted(s) for _, s in steps)
     Xt = X
     for name, step in steps:
-        if first:
-            if hasattr(step, "fit_transform"):
-                Xt = step.fit_transform(Xt, y, **per_step[name])
-            else:
-                Xt = step.fit(Xt, y, **per_step[name]).transform(Xt)
+        params = per_step.get(name, {})
+        if first and hasattr(step, "fit_transform"):
+            Xt = step.fit_transform(Xt, y, **params.get("fit_transform", {}))
+        elif first:
+            Xt = step.fit(Xt, y, **params.get("fit", {})).transform(
+                Xt, **params.get("transform", {}))
         else:
-            Xt = step.transform(Xt)
+            Xt = step.transform(Xt, **params.get("transform", {}))
     last_name, last = estimator.steps[-1]
-    return _transform_through(last, Xt, y, per_step[last_name])
+    return _transform_through(last, Xt, y, per_step.get(last_name, {}).get("fit", {}))
 
 
 def _prefixed(names, prefix):

@@ -12,7 +12,7 @@ import uuid
 
 import numpy as np
 import sklearn
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 
 
 class ConfigRecorder(RegressorMixin, BaseEstimator):
@@ -42,3 +42,22 @@ def read_fit_logs(log_dir):
         with open(os.path.join(log_dir, name)) as f:
             entries.append(json.load(f))
     return entries
+
+
+class ConfigLogger(TransformerMixin, BaseEstimator):
+    """A pass-through step; each ``fit`` writes ``assume_finite`` and
+    ``enable_metadata_routing`` (and its process id) to ``log_dir``."""
+
+    def __init__(self, log_dir=None):
+        self.log_dir = log_dir
+
+    def fit(self, X, y=None):
+        config = sklearn.get_config()
+        entry = {k: config.get(k) for k in ("assume_finite", "enable_metadata_routing")}
+        entry["pid"] = os.getpid()
+        with open(os.path.join(self.log_dir, f"{uuid.uuid4().hex}.json"), "w") as f:
+            json.dump(entry, f)
+        return self
+
+    def transform(self, X):
+        return X

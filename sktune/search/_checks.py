@@ -14,10 +14,11 @@ from ..proposers.base import space_size, subspace_size
 from ..space import Subspace
 
 
-def make_splits(cv, X, y, groups, owner):
-    """The (train, test) splits of ``cv`` (computed once per fit), checked."""
+def make_splits(cv, X, y, split_params, owner):
+    """The (train, test) splits of ``cv`` (computed once per fit), checked;
+    ``split_params`` (such as ``groups``) go to ``cv.split``."""
     try:
-        splits = list(cv.split(X, y, groups))
+        splits = list(cv.split(X, y, **split_params))
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"The 'cv' parameter of {type(owner).__name__} could not split the data: {exc}"

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .._routing import route_score
+from .._scoring import build_scorers
+
 
 def _check_refit(search, attr):
     if not search.refit:
@@ -158,7 +161,7 @@ class DelegationMixin:
         self._check_refitted("inverse_transform")
         return self.best_estimator_.inverse_transform(X)
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, **params):
         """Score of the best estimator on ``(X, y)`` with the refit metric.
 
         Parameters
@@ -167,6 +170,9 @@ class DelegationMixin:
             Input data.
         y : array-like of shape (n_samples,), default=None
             Targets (None for unsupervised estimators).
+        **params : dict
+            Metadata for the scorer (``sample_weight``...), routed to the scorer that
+            requests it; only with ``sklearn.set_config(enable_metadata_routing=True)``.
 
         Returns
         -------
@@ -174,10 +180,14 @@ class DelegationMixin:
             The refit metric of the best estimator on ``(X, y)``.
         """
         self._check_refitted("score")
+        routed = route_score(self, *build_scorers(self.estimator, self.scoring), params)
         scorer = self.scorer_
         if isinstance(scorer, Mapping):
-            scorer = scorer[self._refit_metric]
-        value = scorer(self.best_estimator_, X) if y is None else scorer(self.best_estimator_, X, y)
+            scorer, kw = scorer[self._refit_metric], routed.get(self._refit_metric, {})
+        else:
+            kw = next(iter(routed.values()))
+        est = self.best_estimator_
+        value = scorer(est, X, **kw) if y is None else scorer(est, X, y, **kw)
         if isinstance(value, Mapping):  # a callable scoring that returns a dict
             value = value[self._refit_metric]
         return float(value)

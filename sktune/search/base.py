@@ -16,10 +16,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import indexable
+from sklearn.utils.metadata_routing import UNUSED
 
 from .. import _compat
 from .._evaluate import Data, apply_device, job_seed, seed_estimator, seeded_torch
 from .._models import ModelStore, parse_size
+from .._routing import route_fit, search_router
 from .._scoring import Metrics, build_scorers
 from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from .._warn import warn
@@ -105,6 +107,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
 
     _space_param = "search_spaces"
     _extra_constraints: dict = {}
+    __metadata_request__fit = {"groups": UNUSED}  # a router: no set_fit_request of its own
 
     # -- parts subclasses provide ---------------------------------------------
     def _make_scheduler(self, space, rng, context):
@@ -144,9 +147,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
             Targets, None for unsupervised learning.
         groups : array-like of shape (n_samples,), default=None
-            Group labels for group-aware CV splitters.
+            Group labels for group-aware CV splitters (with metadata routing on, they
+            go wherever they are requested, as any other metadata).
         **fit_params : dict
-            Passed to the estimator's ``fit``; per-sample values are sliced per fold.
+            Passed to the estimator's ``fit`` (and ``sample_weight`` to the scorers that
+            take it, as ``GridSearchCV`` does); with metadata routing on, each goes to
+            the estimator, scorers and splitter that request it. Per-sample values are
+            sliced per fold, the others passed as they are.
 
         Returns
         -------
@@ -156,12 +163,13 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         space = self._validate(X, y)
         X, y, groups = indexable(X, y, groups)
         estimator = self.estimator
+        scorers, multimetric = build_scorers(estimator, self.scoring)
+        routed = route_fit(self, scorers, multimetric, fit_params, groups)
         check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
-        splits = make_splits(cv, X, y, groups, self)
+        splits = make_splits(cv, X, y, routed.split, self)
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
-        scorers, multimetric = build_scorers(estimator, self.scoring)
         self._metrics = Metrics(scorers, multimetric, self.refit)
         self._objectives = self._check_objectives(scorers, multimetric)
         self._classes = classes
@@ -175,8 +183,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         _compat.start_callback_hooks(self, X, y, refit=bool(self.refit),
                                      n_tasks=None if n_total is None else n_total * len(splits))
         data = Data(
-            estimator=estimator, X=X, y=y, splits=splits, fit_params=fit_params,
-            scorers=scorers, return_train_score=self.return_train_score,
+            estimator=estimator, X=X, y=y, splits=splits, fit_params=routed.fit,
+            scorers=scorers, score_params=routed.score, return_train_score=self.return_train_score,
             resource=self.resource_, device_param=self.device_param, classes=classes,
             measure_size=self._objectives is not None and self._objectives.measure_size,
         )
@@ -186,7 +194,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 raise KeyboardInterrupt("the search was interrupted before any result")
             raise RuntimeError("The search finished without any result (was it stopped at once?).")
         self._finish(history, len(splits), scheduler, scorers)
-        self._maybe_refit(X, y, fit_params, seed_seq.entropy)
+        self._maybe_refit(X, y, routed.fit, seed_seq.entropy)
         _compat.callback_hooks(self).end()
         return self
 
@@ -212,6 +220,18 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"With 'objectives', 'refit' names the metric to pick the best by among the "
                 f"rows meeting 'constraints' (one of {list(scorers)}), or is a callable.")
         return Objectives(objectives, constraints, list(scorers), type(self).__name__)
+
+    def get_metadata_routing(self):
+        """The metadata routing of the search, as in scikit-learn's searches.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The estimator (``fit``), the scorer(s) (``score``, and ``fit`` for the
+            CV scores) and the splitter (``split``).
+        """
+        scorers, multimetric = build_scorers(self.estimator, self.scoring)
+        return search_router(self, scorers, multimetric)
 
     def _open_journal(self, space, splits, X, y):
         """Open ``self.journal`` (None without one); a resumed journal brings its seed."""

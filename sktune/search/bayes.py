@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.metadata_routing import UNUSED
 
 from .._skopt import (
     FitCallbacks,
@@ -214,6 +215,8 @@ class BayesSearchCV(BaseSearch):
     """
 
     _space_param = "search_spaces"
+    # fit's scikit-optimize ``callback`` is not metadata: no set_fit_request for it
+    __metadata_request__fit = {"callback": UNUSED}
     _extra_constraints = {
         "n_iter": [Interval(int, 1, None)],
         "n_initial_points": [Interval(int, 1, None)],
