@@ -142,8 +142,10 @@ class FullFit(Resource):
 
     def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
         if y is None:
-            return estimator.fit(X, **fit_params)
-        return estimator.fit(X, y, **fit_params)
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -208,7 +210,8 @@ def _transform_through(estimator, X, y, fit_params):
             if hasattr(step, "fit_transform"):
                 Xt = step.fit_transform(Xt, y, **per_step[name])
             else:
-                Xt = step.fit(Xt, y, **per_step[name]).transform(Xt)
+                step.fit(Xt, y, **per_step[name])
+                Xt = step.transform(Xt)
         else:
             Xt = step.transform(Xt)
     last_name, last = estimator.steps[-1]
@@ -542,8 +545,10 @@ class SampleCount(Resource):
         ys = None if y is None else index_rows(y, idx)
         params = slice_per_sample(fit_params, idx, n)
         if ys is None:
-            return estimator.fit(Xs, **params)
-        return estimator.fit(Xs, ys, **params)
+            estimator.fit(Xs, **params)
+        else:
+            estimator.fit(Xs, ys, **params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
     def default_budget(self, estimator, n_rows):
         return n_rows
@@ -577,8 +582,10 @@ class ParamBudget(Resource):
         if stop is not None:
             estimator.set_params(**{self.param: _budget(stop, 0)})
         if y is None:
-            return estimator.fit(X, **fit_params)
-        return estimator.fit(X, y, **fit_params)
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
     def default_budget(self, estimator, n_rows):
         return estimator.get_params(deep=True).get(self.param)
