@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sktune import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV
 from sktune.resources import FullFit
@@ -119,10 +124,37 @@ class TwoSplitsSaidThree(KFold):
 
 
 # -- results and display ----------------------------------------------------------------------
+@pytest.mark.parametrize("kind", CLASSES)
+def test_param_columns_have_grid_search_dtypes(kind):
+    space = [{"fit_intercept": [True, False], "C": [1, 10]}, {"C": [100]}]
+    grid = GridSearchCV(LogisticRegression(), space, cv=2).fit(X, y)
+    ours = search(kind, LogisticRegression(), space, 5, random_state=0).fit(X, y)
+    for key in ("param_fit_intercept", "param_C"):
+        assert ours.cv_results_[key].dtype == grid.cv_results_[key].dtype, key
+    assert ours.cv_results_["param_fit_intercept"].dtype == bool
+    assert ours.cv_results_["param_C"].dtype.kind == "i"
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_best_index_and_score_are_numpy_scalars_as_in_grid_search(kind):
+    grid = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    ours = search(kind, LogisticRegression(), {"C": [0.1, 1.0]}, 2, random_state=0).fit(X, y)
+    assert type(ours.best_index_) is type(grid.best_index_) is np.int64
+    assert type(ours.best_score_) is type(grid.best_score_) is np.float64
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_html_repr_shows_the_best_estimator_after_refit(kind):
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", DummyClassifier())])
+    space = {"clf": [LogisticRegression(), LogisticRegression(C=10.0)]}
+    for refit, shown in ((False, "DummyClassifier"), (True, "LogisticRegression")):
+        ours = search(kind, pipe, space, 2, refit=refit, random_state=0)
+        with config_context(display="diagram"):
+            assert "<div>DummyClassifier</div>" in ours._repr_html_()  # unfitted: the estimator
+            ours.fit(X, y)
+            html = ours._repr_html_()
+        assert f"<div>{shown}</div>" in html
+        assert ("best_estimator_: Pipeline" in html) is refit
 
 
 

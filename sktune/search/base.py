@@ -283,8 +283,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             eligible = history.eligible()
             valid = np.flatnonzero(eligible & ~np.isnan(means))
             index = valid[np.argmax(means[valid])] if len(valid) else np.flatnonzero(eligible)[0]
-            self.best_score_ = float(means[index])
-        self.best_index_ = int(index)
+            self.best_score_ = np.float64(means[index])
+        self.best_index_ = np.int64(index)  # numpy scalars, as GridSearchCV's
         self.best_params_ = dict(self.cv_results_["params"][index])
 
     def _maybe_refit(self, X, y, fit_params, entropy):
@@ -302,6 +302,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         self.refit_time_ = time.perf_counter() - t0
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+    def _sk_visual_block_(self):
+        """The HTML diagram shows ``best_estimator_`` once refitted, as GridSearchCV's."""
+        if hasattr(self, "best_estimator_"):
+            return _compat.visual_block("best_estimator_", self.best_estimator_)
+        return _compat.visual_block("estimator", self.estimator)
 
     def __sklearn_tags__(self):
         return _compat.search_tags(self, super().__sklearn_tags__())
