@@ -105,7 +105,6 @@ def search_more_tags(search):
         "requires_y": more.get("requires_y", False),
         "_xfail_checks": {
             "check_supervised_y_2d": "DataConversionWarning not caught",
-            "check_requires_y_none": "Doesn't fail gracefully",
             "check_parameters_default_constructible": "a search needs a search space",
         },
     }

@@ -7,18 +7,24 @@ scikit-learn's own search tests with sktune's classes in place of scikit-learn's
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.utils.estimator_checks import check_requires_y_none, parametrize_with_checks
 
-from sktune import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV
+from sktune import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV, Real
+from sktune._compat import SKLEARN_VERSION
 from sktune.resources import FullFit
 
 X, y = make_classification(n_samples=60, n_features=4, random_state=0)
@@ -101,6 +107,18 @@ def test_an_estimator_whose_fit_returns_none_is_searched(kind):
 
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_boolean_mask_splits_as_in_grid_search(kind):
+    mask = np.arange(len(y)) % 2 == 0
+    masks = [(mask, ~mask), (~mask, mask)]
+    indices = [(np.flatnonzero(a), np.flatnonzero(b)) for a, b in masks]
+    space = {"C": [0.1, 1.0]}
+    grid = GridSearchCV(LogisticRegression(), space, cv=masks).fit(X, y)
+    by_mask = search(kind, LogisticRegression(), space, 2, cv=masks, random_state=0).fit(X, y)
+    by_index = search(kind, LogisticRegression(), space, 2, cv=indices, random_state=0).fit(X, y)
+    np.testing.assert_allclose(by_mask.cv_results_["mean_test_score"],
+                               by_index.cv_results_["mean_test_score"])
+    assert by_mask.best_score_ == pytest.approx(grid.best_score_)
 
 
 class TwoSplitsSaidThree(KFold):
@@ -108,10 +126,37 @@ class TwoSplitsSaidThree(KFold):
         return 3
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_cv_messages_of_grid_search(kind):
+    space = {"C": [0.1, 1.0]}
+    with pytest.raises(ValueError, match="No fits were performed. Was the CV iterator empty"):
+        search(kind, LogisticRegression(), space, 2, cv=iter([])).fit(X, y)
+    msg = r"cv.split and cv.get_n_splits return inconsistent results. Expected 3 splits, got 2"
+    with pytest.raises(ValueError, match=msg):
+        RandomizedSearchCV(LogisticRegression(), space, n_iter=2,
+                           cv=TwoSplitsSaidThree(2)).fit(X, y)
+    with pytest.raises(ValueError, match=msg):
+        search(kind, LogisticRegression(), space, 2, cv=TwoSplitsSaidThree(2)).fit(X, y)
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+@pytest.mark.parametrize("estimator", [LogisticRegression(), Ridge()], ids=["clf", "reg"])
+def test_y_none_fails_gracefully_as_estimator_checks_ask(kind, estimator):
+    name = "C" if isinstance(estimator, LogisticRegression) else "alpha"
+    check_requires_y_none("search", search(kind, estimator, {name: [0.1, 1.0]}, 2))
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_no_scorer_is_said_before_the_data_is_checked(kind):
+    class NoScore(LinearSVC):
+        @property
+        def score(self):
+            raise AttributeError
+
+    with pytest.raises(TypeError, match="no scoring"):
+        GridSearchCV(NoScore(), {"C": [1.0]}).fit([[1]])
+    with pytest.raises(TypeError, match="no scoring"):
+        search(kind, NoScore(), {"C": [1.0]}, 1).fit([[1]])
 
 
 # -- the search space ---------------------------------------------------------------------
@@ -157,17 +202,63 @@ def test_html_repr_shows_the_best_estimator_after_refit(kind):
         assert ("best_estimator_: Pipeline" in html) is refit
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_refit_false_messages_are_grid_search_ones(kind):
+    ours = search(kind, LogisticRegression(), {"C": [0.1, 1.0]}, 2, refit=False).fit(X, y)
+    with pytest.raises(AttributeError, match="has no attribute 'predict'") as info:
+        ours.predict(X)
+    assert "`refit=False`. predict is available only after refitting on the best parameters" \
+        in str(info.value.__cause__)
+    msg = "For multi-metric scoring, the parameter refit must be set to a scorer key"
+    with pytest.raises(ValueError, match=msg):  # said first, before 4 rows fail 5 folds
+        search(kind, LogisticRegression(), {"C": [1.0]}, 1, cv=5,
+               scoring={"acc": "accuracy", "prec": "precision"}).fit(X[:4], y[:4])
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_refit_may_name_the_one_metric(kind):
+    grid = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, scoring="recall",
+                        refit="recall", cv=2).fit(X, y)
+    ours = search(kind, LogisticRegression(), {"C": [0.1, 1.0]}, 2, scoring="recall",
+                  refit="recall", random_state=0).fit(X, y)
+    assert ours.best_score_ == pytest.approx(grid.best_score_)
+    assert ours.score(X, y) == pytest.approx(grid.score(X, y))
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_verbose_3_score_lines_are_grid_search_ones(kind, capsys):
+    pattern = r"score=[\d\.]+"
+    GridSearchCV(LogisticRegression(), {"C": [0.1]}, cv=3, verbose=3).fit(X, y)
+    theirs = re.findall(pattern, capsys.readouterr().out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search(kind, LogisticRegression(), {"C": [0.1]}, 1, cv=3, verbose=3).fit(X, y)
+    ours = re.findall(pattern, capsys.readouterr().out)
+    assert len(theirs) == 3
+    assert len(ours) == len(theirs) * (2 if kind == "population" else 1)  # 2 members
 
 
 
 
 # -- scikit-learn's estimator checks on HyperbandSearchCV -------------------------------------
+def _hyperband_searches():
+    common = dict(cv=2, random_state=0, error_score="raise")
+    return [HyperbandSearchCV(LogisticRegression(), {"C": Real(0.1, 10.0, log=True)}, **common),
+            HyperbandSearchCV(Ridge(), {"alpha": Real(0.1, 10.0, log=True)}, **common),
+            HyperbandSearchCV(SGDClassifier(random_state=0), {"alpha": Real(1e-5, 1e-2, log=True)},
+                              max_resources=3, **common)]
 
 
 # of the failures scikit-learn expects of its own searches, only this one is left
+_EXPECTED = {"check_supervised_y_2d": "DataConversionWarning not caught (as for sklearn's "
+                                      "searches)"}
+if SKLEARN_VERSION >= (1, 6):
+    _checks = parametrize_with_checks(_hyperband_searches(),
+                                      expected_failed_checks=lambda est: _EXPECTED)
+else:
+    _checks = parametrize_with_checks(_hyperband_searches())
 
 
+@_checks
+def test_hyperband_passes_sklearn_estimator_checks(estimator, check):
+    check(estimator)

@@ -151,13 +151,16 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         space = self._validate(X, y)
         X, y, groups = indexable(X, y, groups)
         estimator = self.estimator
+        # scoring and refit before the data, as GridSearchCV checks them
+        scorers, multimetric = build_scorers(estimator, self.scoring)
+        # refit naming the one metric of a str scoring is refit=True, as in GridSearchCV
+        refit = True if isinstance(self.refit, str) and self.refit == self.scoring else self.refit
+        self._metrics = Metrics(scorers, multimetric, refit)
         check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
         splits = make_splits(cv, X, y, groups, self)
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
-        scorers, multimetric = build_scorers(estimator, self.scoring)
-        self._metrics = Metrics(scorers, multimetric, self.refit)
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
         journal = self._open_journal(space, splits, X, y)
