@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification
@@ -20,7 +21,7 @@ from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier
 from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC, LinearSVC
 from sklearn.utils.estimator_checks import check_requires_y_none, parametrize_with_checks
 
 from sktune import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV, Real
@@ -103,8 +104,26 @@ def test_an_estimator_whose_fit_returns_none_is_searched(kind):
     assert set(ours.cv_results_["status"]) == {"ok"}
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_parameters_of_an_estimator_searched_as_a_choice(kind):
+    # {"clf": [LinearSVC()], "clf__C": [...]}: the nested name exists once clf is set
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", None)])
+    space = {"clf": [LinearSVC()], "clf__C": [0.01]}
+    grid = GridSearchCV(pipe, space, cv=2, scoring="accuracy").fit(X, y)
+    ours = search(kind, pipe, space, 1, scoring="accuracy", random_state=0).fit(X, y)
+    assert ours.best_estimator_.named_steps["clf"].C == grid.best_estimator_.named_steps["clf"].C
+    assert space["clf"][0].C == 1.0  # the choice itself is not changed
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_a_parameter_only_set_params_knows(kind):
+    space = {"clf__anything": [1, 10]}
+    pipe = Pipeline([("clf", AnyParams())])
+    GridSearchCV(pipe, space, cv=2).fit(X, y)
+    ours = search(kind, pipe, space, 2, random_state=0).fit(X, y)
+    assert sorted(p["clf__anything"] for p in ours.cv_results_["params"]) == [1, 10]
+    with pytest.raises(ValueError, match="'clfx__C' is not a parameter"):  # typos still fail
+        search(kind, Pipeline([("clf", LogisticRegression())]), {"clfx__C": [1.0]}, 1).fit(X, y)
 
 
 @pytest.mark.parametrize("kind", CLASSES)
@@ -162,10 +181,34 @@ def test_no_scorer_is_said_before_the_data_is_checked(kind):
 # -- the search space ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("kind", ["bayes", "hyperband"])
+def test_an_empty_space_is_the_estimator_itself(kind):
+    grid = GridSearchCV(SVC(), {}, cv=2).fit(X, y)
+    ours = search(kind, SVC(), {}, 1).fit(X, y)
+    assert ours.cv_results_["params"] == grid.cv_results_["params"] == [{}]
+    assert ours.best_score_ == pytest.approx(grid.best_score_)
+    assert not hasattr(ours, "predict_proba") and not hasattr(grid, "predict_proba")
 
 
+@pytest.mark.parametrize("kind", CLASSES)
+def test_scipy_distributions_randomized_search_takes(kind):
+    space = {"C": stats.expon(scale=10), "tol": stats.norm(1e-3, 1e-5),
+             "max_iter": stats.poisson(100)}
+    RandomizedSearchCV(LogisticRegression(), space, n_iter=3, cv=2, random_state=0).fit(X, y)
+    ours = search(kind, LogisticRegression(), space, 3, random_state=0).fit(X, y)
+    res = ours.cv_results_
+    assert (res["param_C"] > 0).all() and res["param_max_iter"].dtype.kind == "i"
+    assert set(res["status"]) == {"ok"}
 
 
+def test_a_distribution_is_drawn_as_scipy_draws_it():
+    from sktune.proposers import RandomProposer
+
+    draws = [p["C"] for p in RandomProposer({"C": stats.expon(scale=10)},
+                                            random_state=0).ask(256)]
+    assert stats.kstest(draws, stats.expon(scale=10).cdf).pvalue > 0.05
+    norm = RandomProposer({"a": stats.norm}, random_state=0).ask(256)  # unfrozen: defaults
+    assert abs(np.mean([p["a"] for p in norm])) < 0.2
 
 
 # -- results and display ----------------------------------------------------------------------
