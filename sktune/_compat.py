@@ -137,10 +137,20 @@ def search_more_tags(search):
         "requires_y": more.get("requires_y", False),
         "_xfail_checks": {
             "check_supervised_y_2d": "DataConversionWarning not caught",
-            "check_requires_y_none": "Doesn't fail gracefully",
             "check_parameters_default_constructible": "a search needs a search space",
         },
     }
+
+
+def visual_block(key, estimator):
+    """The HTML diagram block of a search showing ``estimator`` under ``key``, as
+    scikit-learn's searches draw theirs."""
+    try:
+        from sklearn.utils._repr_html.estimator import _VisualBlock
+    except ImportError:  # scikit-learn < 1.7
+        from sklearn.utils._estimator_html_repr import _VisualBlock
+    return _VisualBlock("parallel", [estimator], names=[f"{key}: {type(estimator).__name__}"],
+                        name_details=[str(estimator)])
 
 
 def estimator_type(search):

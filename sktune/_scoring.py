@@ -67,14 +67,15 @@ def check_refit(refit, multimetric, metrics):
     """The metric ``refit`` selects by (None: several metrics and no name); bad values raise."""
     if multimetric and refit is True:
         raise ValueError(
-            "With several metrics in 'scoring', 'refit' must be the name of the metric to "
-            f"select the best candidate with (one of {sorted(metrics)}), a callable, or "
-            "False. Got True instead."
+            "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+            "callable (with several metrics in 'scoring', 'refit' names the metric to select "
+            f"the best candidate with: one of {sorted(metrics)}), or False. Got True instead."
         )
     if multimetric and isinstance(refit, str) and refit not in metrics:
         raise ValueError(
-            f"The 'refit' parameter must be one of the scoring metrics {sorted(metrics)}. "
-            f"Got {refit!r} instead."
+            "For multi-metric scoring, the parameter refit must be set to a scorer key or a "
+            f"callable: the 'refit' parameter must be one of the scoring metrics "
+            f"{sorted(metrics)}. Got {refit!r} instead."
         )
     if not multimetric and isinstance(refit, str) and refit != "score":
         raise ValueError(

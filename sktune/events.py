@@ -105,7 +105,7 @@ class VerbosePrinter:
         if result.failed:
             status = f"failed: {next(e for e in result.errors if e).splitlines()[-1]}"
         else:
-            status = f"mean score={result.score:.3f}"
+            status = f"mean score: {result.score:.3f}"  # not "score=": GridSearchCV's fold lines
         extra = "".join(f" {k}={v}" for k, v in result.work.info.items()
                         if k in ("n_resources", "member_id", "step"))
         total = float(sum(result.fit_times) + sum(result.score_times))

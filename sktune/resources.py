@@ -144,8 +144,10 @@ class FullFit(Resource):
 
     def advance(self, estimator, X, y, *, start, stop, fit_params, classes=None):
         if y is None:
-            return estimator.fit(X, **fit_params)
-        return estimator.fit(X, y, **fit_params)
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -230,9 +232,9 @@ def _transform_through(estimator, X, y, fit_params):
         params = per_step.get(name, {})
         if first and hasattr(step, "fit_transform"):
             Xt = step.fit_transform(Xt, y, **params.get("fit_transform", {}))
-        elif first:
-            Xt = step.fit(Xt, y, **params.get("fit", {})).transform(
-                Xt, **params.get("transform", {}))
+        elif first:  # fit may return None (as scikit-learn allows): transform the step
+            step.fit(Xt, y, **params.get("fit", {}))
+            Xt = step.transform(Xt, **params.get("transform", {}))
         else:
             Xt = step.transform(Xt, **params.get("transform", {}))
     last_name, last = estimator.steps[-1]
@@ -566,8 +568,10 @@ class SampleCount(Resource):
         ys = None if y is None else index_rows(y, idx)
         params = slice_per_sample(fit_params, idx, n)
         if ys is None:
-            return estimator.fit(Xs, **params)
-        return estimator.fit(Xs, ys, **params)
+            estimator.fit(Xs, **params)
+        else:
+            estimator.fit(Xs, ys, **params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
     def default_budget(self, estimator, n_rows):
         return n_rows
@@ -601,8 +605,10 @@ class ParamBudget(Resource):
         if stop is not None:
             estimator.set_params(**{self.param: _budget(stop, 0)})
         if y is None:
-            return estimator.fit(X, **fit_params)
-        return estimator.fit(X, y, **fit_params)
+            estimator.fit(X, **fit_params)
+        else:
+            estimator.fit(X, y, **fit_params)
+        return estimator  # not fit's return value: scikit-learn does not rely on it either
 
     def default_budget(self, estimator, n_rows):
         return estimator.get_params(deep=True).get(self.param)

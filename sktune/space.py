@@ -18,7 +18,7 @@ import numpy as np
 from ._compat import skorch_prefixes
 from ._warn import warn
 
-__all__ = ["Real", "Integer", "Categorical", "SearchSpace", "Subspace"]
+__all__ = ["Real", "Integer", "Categorical", "Distribution", "SearchSpace", "Subspace"]
 
 
 def _num(v):
@@ -216,6 +216,85 @@ class Integer(_Dimension):
         return int(min(max(new, self.low), self.high))
 
 
+class Distribution(_Dimension):
+    """Any other frozen ``scipy.stats`` distribution, searched through its quantiles.
+
+    What ``RandomizedSearchCV`` takes (``expon(scale=10)``, ``norm(0, 1)``,
+    ``poisson(3)``...) is a dimension too: a point of the unit interval is mapped
+    through the quantile function, so random proposals are draws from the
+    distribution itself, and the models (GP, TPE) search the quantile scale with
+    the distribution as a prior. Tails beyond the ``1e-6`` quantiles are cut off (an
+    unbounded distribution has a finite range). A discrete distribution gives ints.
+    Bounded ``uniform``, ``loguniform`` and ``randint`` become :class:`Real` and
+    :class:`Integer` dimensions instead.
+
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution
+
+    Examples
+    --------
+    >>> from scipy.stats import expon
+    >>> from sktune.space import Distribution
+    >>> round(Distribution(expon(scale=10)).from_unit(0.5), 3)  # the median
+    6.931
+    """
+
+    __slots__ = ("dist", "discrete", "low", "high", "log", "_text")
+    _TAIL = 1e-6
+
+    def __init__(self, dist):
+        family = getattr(dist.dist, "name", type(dist.dist).__name__)
+        args = [_num(a) for a in dist.args] + [f"{k}={_num(v)}" for k, v in dist.kwds.items()]
+        text = f"scipy.stats.{family}({', '.join(args)})"
+        with np.errstate(all="ignore"):
+            low, high = float(dist.ppf(self._TAIL)), float(dist.ppf(1 - self._TAIL))
+        if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+            raise ValueError(f"{text} has no usable range (its {self._TAIL:g} and "
+                             f"1 - {self._TAIL:g} quantiles are {low} and {high}); check its "
+                             "parameters.")
+        discrete = hasattr(dist.dist, "pmf")
+        if discrete:
+            low, high = int(low), int(high)
+        self._set(dist=dist, discrete=discrete, low=low, high=high, log=False, _text=text)
+
+    def __repr__(self):
+        return f"Distribution({self._text})"
+
+    def _value(self, v):
+        return int(round(float(v))) if self.discrete else float(v)
+
+    def to_unit(self, value):
+        v = float(value)
+        if self.discrete:  # the middle of the value's step of the CDF
+            u = 0.5 * (float(self.dist.cdf(v - 1)) + float(self.dist.cdf(v)))
+        else:
+            u = float(self.dist.cdf(v))
+        return min(max(u, 0.0), 1.0)
+
+    def from_unit(self, u):
+        u = min(max(float(u), self._TAIL), 1 - self._TAIL)
+        return self._value(min(max(float(self.dist.ppf(u)), self.low), self.high))
+
+    def contains(self, value):
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            return False
+        if self.discrete and not float(value).is_integer():
+            return False
+        low, high = (float(b) for b in self.dist.support())
+        return low <= value <= high
+
+    def perturb(self, value, rng, factors=(0.8, 1.2)):
+        """Multiply by one of ``factors`` (0 steps by a share of the range) and clip."""
+        factor = factors[rng.integers(len(factors))]
+        new = value * factor if value != 0 else (factor - 1) * (self.high - self.low)
+        new = self._value(min(max(new, self.low), self.high))
+        if self.discrete and new == value:
+            step = 1 if factor > 1 else -1
+            new = value + step if self.low <= value + step <= self.high else value - step
+        return self._value(min(max(new, self.low), self.high))
+
+
 class Categorical(_Dimension):
     """A dimension over a finite list of choices.
 
@@ -382,11 +461,14 @@ def _to_dimension(spec, where):
         return _from_skopt(spec)
     if hasattr(spec, "rvs") and hasattr(spec, "dist"):
         return _from_scipy(spec)
-    if hasattr(spec, "rvs") and hasattr(spec, "freeze"):  # scipy.stats.uniform itself
+    if hasattr(spec, "rvs") and hasattr(spec, "freeze"):  # scipy.stats.norm itself
         name = getattr(spec, "name", "")
-        form = _SCIPY_FORMS.get(name, (f"{name}(...)",))[0]
-        raise ValueError(f"scipy.stats.{name} must be frozen with its parameters, as "
-                         f"scipy.stats.{form}. Got the distribution itself.")
+        try:  # with its default parameters, as scipy's rvs draws it
+            return _from_scipy(spec())
+        except (TypeError, ValueError):
+            form = _SCIPY_FORMS.get(name, (f"{name}(...)",))[0]
+            raise ValueError(f"scipy.stats.{name} must be frozen with its parameters, as "
+                             f"scipy.stats.{form}. Got the distribution itself.") from None
     if isinstance(spec, range):  # as scikit-learn's searches take it: these choices
         if spec.step == 1 and len(spec) > 1:
             return Integer(spec.start, spec.stop - 1)
@@ -403,7 +485,7 @@ def _to_dimension(spec, where):
         return Categorical(_check_choices(spec, "Categorical", warn_where=where))
     one = f"; for one fixed choice write [{spec!r}]" if isinstance(spec, str) else ""
     raise ValueError(
-        "must be a Real, Integer or Categorical, a list of choices, a bounded scipy.stats "
+        "must be a Real, Integer or Categorical, a list of choices, a scipy.stats "
         f"distribution or a (low, high[, prior]) tuple. Got {spec!r} instead{one}."
     )
 
@@ -452,11 +534,8 @@ def _from_scipy(dist):
     family = getattr(dist.dist, "name", "")
     args = [_num(a) for a in dist.args] + [f"{k}={_num(v)}" for k, v in dist.kwds.items()]
     text = f"scipy.stats.{family}({', '.join(args)})"
-    if family not in _SCIPY_FORMS:
-        raise ValueError(
-            f"{text} is not supported; a bounded uniform, loguniform or randint distribution "
-            "is needed (or a Real/Integer dimension)."
-        )
+    if family not in _SCIPY_FORMS:  # expon, norm, poisson...: searched by quantiles
+        return Distribution(dist)
     form, needs = _SCIPY_FORMS[family]
     with np.errstate(all="ignore"):  # invalid parameters give a NaN support
         low, high = (float(v) for v in dist.support())
@@ -502,9 +581,9 @@ class Subspace:
 
     def __init__(self, mapping: Mapping, *, _where=None):
         where = _where or _Where()
-        if not isinstance(mapping, Mapping) or not mapping:
+        if not isinstance(mapping, Mapping):  # {} is one configuration: the estimator's own
             raise ValueError(where.whole(
-                f"must be a non-empty dict of parameter name to dimension. Got {mapping!r} instead."
+                f"must be a dict of parameter name to dimension. Got {mapping!r} instead."
             ))
         dims = {}
         for name, spec in mapping.items():
@@ -578,8 +657,9 @@ class SearchSpace:
         A mapping of parameter name to dimension, or a list of such mappings
         (conditional sub-spaces, as ``GridSearchCV``'s list of grids). Values
         may be :class:`Real`, :class:`Integer`, :class:`Categorical`, plain lists
-        (categorical), bounded ``scipy.stats`` distributions (``uniform``,
-        ``loguniform``, ``randint``), scikit-optimize dimensions or
+        (categorical), frozen ``scipy.stats`` distributions (``uniform``,
+        ``loguniform`` and ``randint`` as :class:`Real` and :class:`Integer`, others as a
+        :class:`Distribution`), scikit-optimize dimensions or
         ``(low, high[, prior])`` tuples. A list of ``(dict, n_iter)`` pairs, as
         scikit-optimize accepts, is a list of subspaces with a number of trials
         each (see ``n_iters``; :class:`~sktune.BayesSearchCV` runs exactly that
@@ -665,7 +745,8 @@ class SearchSpace:
         of = "" if owner is None else f" of {type(owner).__name__}"
         for i, s in enumerate(self.subspaces):
             for name in s.names:
-                if name not in valid and not _routed_by_prefix(estimator, params, name):
+                if name not in valid and not _routed_by_prefix(estimator, params, name) and (
+                        not _set_params_takes(estimator, s, name)):
                     close = sorted(p for p in valid if p.split("__")[-1] == name.split("__")[-1])
                     close = close or difflib.get_close_matches(name, sorted(valid), n=1)
                     hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -706,6 +787,22 @@ def _subspaces(spaces, owner):
 def _is_counted(entry):
     return isinstance(entry, tuple) and len(entry) == 2 and isinstance(
         entry[0], (Mapping, Subspace)) and not isinstance(entry[1], (Mapping, Subspace))
+
+
+def _set_params_takes(estimator, subspace, name):
+    """Whether ``set_params`` of a copy of ``estimator`` takes ``name`` (with a value of
+    its dimension), as the search will set it: along with the searched parameters it is
+    nested in (``clf__C`` where ``clf`` is searched among estimators), and on estimators
+    whose ``set_params`` takes more than ``get_params`` lists."""
+    from sklearn.base import clone
+
+    point = subspace.from_unit(np.full(len(subspace), 0.5))
+    given = {k: v for k, v in point.items() if k == name or name.startswith(k + "__")}
+    try:
+        clone(estimator).set_params(**clone(given, safe=False))
+    except Exception:  # noqa: BLE001 - any refusal: the name is not a parameter
+        return False
+    return True
 
 
 def _routed_by_prefix(estimator, params, name):

@@ -15,7 +15,7 @@ CASES = [
     # (parameter named in the message, overrides of the search's parameters)
     ("estimator", dict(estimator="not an estimator")),
     ("estimator", dict(estimator=None)),
-    ("search_spaces", dict(search_spaces={})),
+    ("search_spaces", dict(search_spaces=[])),  # {} is one configuration, as in GridSearchCV
     ("search_spaces", dict(search_spaces={"shrink": (1.0, 0.0)})),
     ("search_spaces", dict(search_spaces={"shrink": []})),
     ("search_spaces", dict(search_spaces={"no_such_param": Real(0.0, 1.0)})),

@@ -439,7 +439,6 @@ def _checked_searches():
 
 _EXPECTED = {  # as for scikit-learn's own searches
     "check_supervised_y_2d": "DataConversionWarning not caught (as for sklearn's searches)",
-    "check_requires_y_none": "Doesn't fail gracefully (as for sklearn's searches)",
 }
 if SKLEARN_VERSION >= (1, 6):
     _checks = parametrize_with_checks(_checked_searches(), expected_failed_checks=lambda e: _EXPECTED)

@@ -61,7 +61,7 @@ def test_an_empty_file_or_a_journal_of_this_search_is_taken(tmp_path):
     ([(np.arange(75), np.array([], dtype=int))], "test fold of split 0 is empty"),
     ([(np.arange(75), np.arange(75, 200))], "outside the 150 rows"),
     ([(np.arange(75) - 200, np.arange(75, 150))], "outside the 150 rows"),
-    ([(np.arange(150) < 75, np.arange(150) >= 75)], "boolean mask"),
+    ([(np.arange(100) < 75, np.arange(100) >= 75)], "boolean mask of shape"),
     ([(np.arange(75),)], "could not split the data"),
 ], ids=["empty-list", "empty-iterator", "empty-test", "beyond", "below", "mask", "single"])
 def test_malformed_cv_fails_at_once_naming_cv(cv, match):

@@ -27,7 +27,6 @@ def _searches():
 # The failures scikit-learn also expects of its own GridSearchCV / RandomizedSearchCV.
 _EXPECTED = {
     "check_supervised_y_2d": "DataConversionWarning not caught (as for sklearn's searches)",
-    "check_requires_y_none": "Doesn't fail gracefully (as for sklearn's searches)",
 }
 
 if SKLEARN_VERSION >= (1, 6):

@@ -6,7 +6,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktune import BayesSearchCV, Categorical, Integer, Real, SearchSpace
-from sktune.space import to_dimension
 
 
 def test_real_log_unit_roundtrip():
@@ -52,7 +51,6 @@ def test_dimensions_are_immutable():
         (lambda: Integer(0.5, 3), "must be an int"),
         (lambda: Categorical([]), "empty"),
         (lambda: Real(0, float("inf")), "finite"),
-        (lambda: to_dimension("x", stats.norm()), "bounded"),
         (lambda: Real(1, 2, prior="gaussian"), "prior"),
     ],
 )

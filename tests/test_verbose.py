@@ -50,7 +50,7 @@ def test_verbose_lines_match_grid_search(capsys, iris, verbose, kw):
     trial_lines = [line for line in ours if line.startswith("[trial")]
     assert len(trial_lines) == (2 if verbose >= 2 else 0)
     if verbose >= 2:
-        assert trial_lines[0].startswith("[trial 1/2] END C=0.1; mean score=")
+        assert trial_lines[0].startswith("[trial 1/2] END C=0.1; mean score: ")
 
 
 def test_verbose_counts_hyperband_rows_and_pbt_steps(capsys, iris):

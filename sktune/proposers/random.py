@@ -43,11 +43,14 @@ class RandomProposer(Proposer):
     def __init__(self, space, *, random_state=None, observations=None):
         super().__init__(space, random_state=random_state, observations=observations)
         self._engines = [
-            qmc.Sobol(d=len(s), scramble=True, seed=self.rng) for s in self.space.subspaces
+            qmc.Sobol(d=len(s), scramble=True, seed=self.rng) if len(s) else None
+            for s in self.space.subspaces
         ]
         self._turn = 0
 
     def _draw(self, i):
+        if self._engines[i] is None:  # an empty subspace: its one point
+            return {}
         with warnings.catch_warnings():  # Sobol warns about non powers of two
             warnings.simplefilter("ignore", UserWarning)
             u = self._engines[i].random(1)[0]

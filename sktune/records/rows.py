@@ -60,17 +60,19 @@ def _rank(means):
 
 
 def _masked_column(values, present):
-    col = np.ma.MaskedArray(np.empty(len(values), dtype=object), mask=True)
+    """A ``param_*`` column with GridSearchCV's dtype: the one numpy infers from the values
+    present (bool, int, float...), object for strings, sequences and mixed values."""
+    given = [v for v, ok in zip(values, present) if ok]
+    try:
+        inferred = np.array(given)
+    except (ValueError, TypeError):  # sequences of different lengths
+        dtype = np.dtype(object)
+    else:
+        dtype = inferred.dtype if inferred.dtype.kind != "U" and inferred.ndim == 1 else object
+    col = np.ma.MaskedArray(np.empty(len(values), dtype=dtype), mask=True)
     for i, (v, ok) in enumerate(zip(values, present)):
         if ok:
             col[i] = v
-    try:  # numeric columns as numbers, as scikit-learn >= 1.5 does
-        if all(ok for ok in present) and all(
-            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values
-        ):
-            return np.ma.MaskedArray(np.asarray(values), mask=False)
-    except (TypeError, ValueError):
-        pass
     return col
 
 

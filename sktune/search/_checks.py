@@ -23,36 +23,56 @@ def make_splits(cv, X, y, split_params, owner):
         raise ValueError(
             f"The 'cv' parameter of {type(owner).__name__} could not split the data: {exc}"
         ) from exc
-    check_splits(splits, num_rows(X), owner)
+    splits = check_splits(splits, num_rows(X), owner)
+    groups = split_params.get("groups")
+    expected = cv.get_n_splits(X, y, groups) if hasattr(cv, "get_n_splits") else len(splits)
+    if expected != len(splits):  # as scikit-learn's searches check
+        raise ValueError(
+            f"The 'cv' parameter of {type(owner).__name__}: cv.split and cv.get_n_splits "
+            f"return inconsistent results. Expected {expected} splits, got {len(splits)}."
+        )
     return splits
 
 
 def check_splits(splits, n_rows, owner):
-    """Reject CV splits that cannot work: none, an empty fold, indices out of range."""
+    """The CV splits as (train, test) index arrays; reject those that cannot work: none,
+    an empty fold, indices out of range. Boolean masks of the rows are taken, as
+    scikit-learn's searches take them, and turned into indices."""
     who = type(owner).__name__
     if not splits:
         raise ValueError(
             f"The 'cv' parameter of {who} gave no train/test splits (an empty iterable?). "
+            "No fits were performed. Was the CV iterator empty? Were there no candidates? "
             "Pass an int, a CV splitter or a non-empty list of (train, test) index arrays."
         )
+    checked = []
     for k, split in enumerate(splits):
         if not (isinstance(split, (tuple, list)) and len(split) == 2):
             raise ValueError(f"The 'cv' parameter of {who}: split {k} is not a (train, test) "
                              f"pair of index arrays. Got {split!r}.")
+        pair = []
         for name, part in zip(("train", "test"), split):
             idx = np.asarray(part)
+            mask = idx.dtype == bool
+            if mask:
+                if idx.shape != (n_rows,):
+                    raise ValueError(
+                        f"The 'cv' parameter of {who}: the {name} fold of split {k} is a "
+                        f"boolean mask of shape {idx.shape}; a mask needs one value per row "
+                        f"of X ({n_rows}).")
+                idx = np.flatnonzero(idx)
             if idx.size == 0:
                 raise ValueError(f"The 'cv' parameter of {who}: the {name} fold of split {k} "
                                  "is empty.")
-            if idx.dtype == bool:
-                raise ValueError(f"The 'cv' parameter of {who}: split {k} holds a boolean "
-                                 "mask; give integer row indices (np.flatnonzero(mask)).")
             if not np.issubdtype(idx.dtype, np.integer) or idx.min() < -n_rows or (
                     idx.max() >= n_rows):
                 raise ValueError(
                     f"The 'cv' parameter of {who}: the {name} fold of split {k} has indices "
                     f"outside the {n_rows} rows of X."
                 )
+            pair.append(idx if mask else part)
+        checked.append(tuple(pair) if isinstance(split, tuple) else pair)
+    return checked
 
 
 def _is_1d_numbers(X):
@@ -76,8 +96,10 @@ def check_data(estimator, X, y, fit_params, owner):
             "Reshape it with X.reshape(-1, 1) if it holds a single feature, or "
             "X.reshape(1, -1) if it is a single sample."
         )
-    if y is None and is_classifier(estimator):
-        raise ValueError(f"{who}.fit needs y: {type(estimator).__name__} is a classifier.")
+    if y is None and (is_classifier(estimator) or is_regressor(estimator)):
+        kind = "classifier" if is_classifier(estimator) else "regressor"
+        raise ValueError(f"{who}.fit needs y: {type(estimator).__name__} is a {kind} (it "
+                         "requires y to be passed, but the target y is None).")
     if y is not None and (is_classifier(estimator) or is_regressor(estimator)):
         values = np.asarray(y)
         if values.dtype.kind == "f" and np.isnan(values).any():

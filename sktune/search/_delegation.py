@@ -19,8 +19,8 @@ from .._scoring import build_scorers
 def _check_refit(search, attr):
     if not search.refit:
         raise AttributeError(
-            f"This {type(search).__name__} was initialized with refit=False; {attr} is "
-            "available only after refitting the best configuration (refit=True). Refit one "
+            f"This {type(search).__name__} was initialized with `refit=False`. {attr} is "
+            "available only after refitting on the best parameters (refit=True). Refit one "
             "yourself with best_params_ if you need it."
         )
 

@@ -163,14 +163,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         space = self._validate(X, y)
         X, y, groups = indexable(X, y, groups)
         estimator = self.estimator
+        # scoring and refit before the data, as GridSearchCV checks them
         scorers, multimetric = build_scorers(estimator, self.scoring)
+        # refit naming the one metric of a str scoring is refit=True, as in GridSearchCV
+        refit = True if isinstance(self.refit, str) and self.refit == self.scoring else self.refit
+        self._metrics = Metrics(scorers, multimetric, refit)
         routed = route_fit(self, scorers, multimetric, fit_params, groups)
         check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
         splits = make_splits(cv, X, y, routed.split, self)
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
-        self._metrics = Metrics(scorers, multimetric, self.refit)
         self._objectives = self._check_objectives(scorers, multimetric)
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
@@ -343,11 +346,11 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             if not len(valid):  # nothing meets the constraints: the best regardless
                 valid = np.flatnonzero(eligible & ~np.isnan(means))
             index = valid[np.argmax(means[valid])] if len(valid) else np.flatnonzero(eligible)[0]
-            self.best_score_ = float(means[index])
+            self.best_score_ = np.float64(means[index])
             if self._objectives is not None:
                 self.refit_explanation_ = explain_choice(
                     self._objectives, history.rows, index, metric, eligible, feasible)
-        self.best_index_ = int(index)
+        self.best_index_ = np.int64(index)  # numpy scalars, as GridSearchCV's
         self.best_params_ = dict(self.cv_results_["params"][index])
 
     def _feasible(self, history):
@@ -378,6 +381,12 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         self.refit_time_ = time.perf_counter() - t0
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+    def _sk_visual_block_(self):
+        """The HTML diagram shows ``best_estimator_`` once refitted, as GridSearchCV's."""
+        if hasattr(self, "best_estimator_"):
+            return _compat.visual_block("best_estimator_", self.best_estimator_)
+        return _compat.visual_block("estimator", self.estimator)
 
     def __sklearn_tags__(self):
         return _compat.search_tags(self, super().__sklearn_tags__())
