@@ -49,7 +49,7 @@ for name, search in searches.items():
         search.fit(X, y)
     out[name] = {
         "stop_reason": search.stop_reason_, "n_rows": len(search.cv_results_["params"]),
-        "best_in_rows": 0 <= search.best_index_ < len(search.cv_results_["params"]),
+        "best_in_rows": bool(0 <= search.best_index_ < len(search.cv_results_["params"])),
         "predicts": len(search.predict(X[:5])) == 5,
         "warned": any("interrupted (Ctrl-C)" in str(w.message) for w in caught),
     }

@@ -290,7 +290,7 @@ def test_sgd_partial_fit_in_a_pipeline_with_multimetric_scoring():
     assert set(res["parent_id"][res["n_resources"] <= 2]) == {-1}
     assert search.best_estimator_[-1].eta0 == search.best_params_["sgdclassifier__eta0"]
     assert search.best_estimator_[-1].t_ > 1  # passes replayed on all data, in place
-    with pytest.raises(ValueError, match="'refit' must be the name"):
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
         _sgd_search(scoring=["accuracy", "f1"]).fit(X, y)
 
 

@@ -250,7 +250,7 @@ class PopulationSearchCV(BaseSearch):
     ...     {"eta0": Real(1e-4, 1e-1, log=True), "alpha": Real(1e-6, 1e-2, log=True)},
     ...     population_size=4, max_resources=6, perturbation_interval=2, cv=2,
     ...     random_state=0)
-    >>> search.fit(X / 16, y).best_score_ > 0.85
+    >>> bool(search.fit(X / 16, y).best_score_ > 0.85)
     True
     >>> [step["stop"] for step in search.best_schedule_]
     [2, 4, 6]
