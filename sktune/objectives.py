@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .pareto import nsga_order, pareto_ranks
+from .pareto import pareto_ranks
 
 __all__ = ["Objectives", "COSTS"]
 
@@ -101,10 +101,6 @@ class Objectives:
             if not np.isfinite(v) or (v > bound if self.sign_of(name) < 0 else v < bound):
                 return False
         return True
-
-    def order(self, rows):
-        """Indices of ``rows`` best first (see :func:`~sktune.pareto.nsga_order`)."""
-        return nsga_order(self.maximised(rows)) if rows else []
 
     def describe(self):
         parts = [f"{'max' if s > 0 else 'min'} {n}" for n, s in zip(self.names, self.signs)]

@@ -94,14 +94,18 @@ def summary(source, *, metric=None):
     >>> s["n_results"], s["stop_reason"], sorted(s["best_params"])
     (4, 'completed', ['C'])
     """
-    results, run, stop = _results_of(source)
+    return _summary(source, *_results_of(source), metric)
+
+
+def _summary(source, results, run, stop, metric):
     metric = _metric(results, metric if metric is not None else _refit_metric(source))
     out = {"n_results": len(results.get("params", [])), "metric": metric, "stop_reason": stop,
            "started": run.get("started")}
     if not out["n_results"]:
         return {**out, "best_params": None, "best_score": None}
     mean = np.asarray(results[f"mean_test_{metric}"], dtype=float)
-    best = _best_row(results, mean)
+    best = getattr(source, "best_index_", None)  # a fitted search knows its own best
+    best = _best_row(results, mean) if best is None else int(best)
     n_splits = sum(k.startswith("split") and k.endswith(f"_test_{metric}") for k in results)
     std = float(results[f"std_test_{metric}"][best]) if best is not None else math.nan
     out.update({
@@ -198,8 +202,9 @@ def write_html(source, path, *, metric=None, title=None):
     >>> write_html(search, page)["n_results"]
     3
     """
-    results, _, _ = _results_of(source)
-    info = summary(source, metric=metric)
+    read = _results_of(source)  # a journal is read once
+    results = read[0]
+    info = _summary(source, *read, metric)
     title = title or f"sktune report ({info['n_results']} results)"
     parts = [f"<h1>{html.escape(title)}</h1>", _summary_table(info)]
     if info["n_results"]:
