@@ -48,6 +48,7 @@ from ._compat import (
     mlp_optimizer,
     num_rows,
     skorch_callbacks_continued,
+    skorch_net,
     slice_per_sample,
 )
 from ._routing import routing_enabled
@@ -178,8 +179,6 @@ def _is_fitted(estimator):
     return True
 
 
-def _is_skorch(estimator):
-    return any(c.__module__.split(".")[0] == "skorch" for c in type(estimator).__mro__)
 
 
 #: The search ``verbose`` from which nets print their epoch tables inside trials too.
@@ -192,7 +191,7 @@ def quiet_trial_nets(estimator, verbose=0):
     fold do not interleave in the output; the refit keeps the net's own ``verbose``.
     A search ``verbose`` of :data:`NET_OUTPUT_VERBOSE` or more keeps it in trials too."""
     net, prefix = final_step(estimator)
-    if verbose >= NET_OUTPUT_VERBOSE or not _is_skorch(net) or not getattr(net, "verbose", 0):
+    if verbose >= NET_OUTPUT_VERBOSE or not skorch_net(net) or not getattr(net, "verbose", 0):
         return estimator
     return clone(estimator).set_params(**{prefix + "verbose": 0})
 
@@ -683,7 +682,7 @@ def set_params_in_place(estimator, params):
         return estimator
     estimator.set_params(**changed)
     net, prefix = final_step(estimator)
-    if _is_skorch(net):
+    if skorch_net(net):
         for key, value in changed.items():
             if key.startswith(prefix + "optimizer__"):
                 setattr(net, key[len(prefix):], value)
@@ -746,7 +745,7 @@ def make_resource(estimator, resource="auto") -> Resource:
             f"the name of an integer parameter, or a Resource instance. Got {resource!r} instead."
         )
     if resource == "auto":
-        if _is_skorch(final) and hasattr(final, "partial_fit"):
+        if skorch_net(final) and hasattr(final, "partial_fit"):
             return Epochs()
         if hasattr(final, "partial_fit"):
             return PartialFitPasses()
@@ -755,7 +754,7 @@ def make_resource(estimator, resource="auto") -> Resource:
             return WarmStart(param)
         return SampleCount()
     if resource == "epochs":
-        if not _is_skorch(final):
+        if not skorch_net(final):
             raise ValueError(f"resource='epochs' needs a skorch net; {name} is not one.")
         return Epochs()
     if resource == "partial_fit":
