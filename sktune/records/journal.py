@@ -51,7 +51,7 @@ _RESUME_FREE = {
 # fingerprints of searches that do not use them stay what they were, older journals resume);
 # fit_params and iid are refused unless default
 _LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
-                "objectives": None, "constraints": None}
+                "objectives": None, "constraints": None, "racing": False}
 
 
 
@@ -165,6 +165,7 @@ class Journal:
         self.path = os.fspath(path)
         self.parts = parts
         self.replay: dict = {}
+        self.rows: list = []  # the result rows of earlier runs (their racing decisions)
         self.n_replayed = 0
         self.resumed = False
         events = []
@@ -198,6 +199,8 @@ class Journal:
                     asked = e.get("asked_start", e["start"])  # the budget the search asked for
                     key = (e["trial_id"], e["fold"], _num(asked), _num(e["stop"]), e["key"])
                     self.replay[key] = e
+                elif e.get("event") == "result":
+                    self.rows.append(e["row"])
         elif entropy is None:
             entropy = int(np.random.SeedSequence().entropy)
         self.entropy = int(entropy)

@@ -181,6 +181,14 @@ class _HalvingBase(Scheduler):
     fitted_attributes = ("n_resources_", "n_candidates_", "n_iterations_", "n_trials_",
                          "bracket_plan_", "min_resources_", "max_resources_", "resources_used_")
 
+    def race_level(self, work):
+        """Work of the top rung races against the best trained to the same budget (below
+        it, a trial competes for a promotion, not for the best)."""
+        trial = self.trials.get(work.trial_id)
+        if trial is None or not self._is_top(trial):
+            return None
+        return float(work.info["n_resources"])
+
     def level(self, row):
         """The budget: the best is chosen at the highest budget reached successfully."""
         return float(row["info"]["n_resources"])

@@ -29,10 +29,12 @@ from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCal
 from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
 from ..objectives import Objectives, explain_choice, pareto_ranks_by_level
+from ..racing import FoldRace, decisions_from_rows
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
 from ..records.rows import check_failures
 from ..resources import FullFit, quiet_trial_nets
+from ..selection import standard_error, tied_with_best
 from ..space import SearchSpace
 from ._checks import check_data, make_splits
 from ._delegation import DelegationMixin
@@ -72,6 +74,7 @@ _COMMON_CONSTRAINTS = {
         isinstance(k, str) for k in v), "a list of metric or cost names, or a dict of them")],
     "constraints": [NONE, Check(lambda v: isinstance(v, dict) and all(
         isinstance(k, str) for k in v), "a dict of metric or cost names to bounds")],
+    "racing": [BOOL, Interval(float, 0, 0.5, closed="neither")],
 }
 
 
@@ -172,9 +175,11 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
         splits = make_splits(cv, X, y, routed.split, self)
+        self._test_train_ratio = float(np.mean([len(te) / max(len(tr), 1) for tr, te in splits]))
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
         self._objectives = self._check_objectives(scorers, multimetric)
+        self._check_racing(len(splits))
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
         journal = self._open_journal(space, splits, X, y)
@@ -223,6 +228,28 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"With 'objectives', 'refit' names the metric to pick the best by among the "
                 f"rows meeting 'constraints' (one of {list(scorers)}), or is a callable.")
         return Objectives(objectives, constraints, list(scorers), type(self).__name__)
+
+    def _check_racing(self, n_splits):
+        """Refuse ``racing`` where it cannot work, before any training."""
+        if getattr(self, "racing", False) is False:
+            return
+        name = type(self).__name__
+        if self._objectives is not None:
+            raise ValueError(
+                f"The 'racing' parameter of {name} races on one score; it cannot be used with "
+                "'objectives'. Set racing=False for a multi-objective search.")
+        if n_splits < 3:
+            warn(f"racing={self.racing!r} has no effect with {n_splits} CV folds: a trial "
+                 "races from its third fold on (use cv >= 3).")
+
+    def _make_race(self, n_splits, journal):
+        """The :class:`~sktune.racing.FoldRace` of ``racing`` (None without racing)."""
+        racing = getattr(self, "racing", False)
+        if racing is False or n_splits < 3:
+            return None
+        decided = {} if journal is None else decisions_from_rows(journal.rows)
+        return FoldRace(n_splits, _RACING_ALPHA if racing is True else float(racing),
+                        decided=decided)
 
     def get_metadata_routing(self):
         """The metadata routing of the search, as in scikit-learn's searches.
@@ -277,7 +304,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             scheduler, ReplayingExecutor(executor, journal), history, events, models,
             n_splits=n_splits, entropy=entropy, metric=self._metrics.rank,
             error_score=self.error_score, started=started, metrics=self._metrics,
-            objectives=objectives, space=space)
+            objectives=objectives, space=space, race=self._make_race(n_splits, journal))
         try:
             with executor:
                 self.n_workers_ = executor.capacity
@@ -326,8 +353,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         if self.refit is False and metrics.multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
         self._choose_best(history, metrics.refit_metric)
+        self._mark_ties(metrics.refit_metric or metrics.rank)
         for name, value in scheduler.best_state(history.rows[self.best_index_]).items():
             setattr(self, name, value)
+
+    def _mark_ties(self, metric):
+        """``best_score_std_error_`` and the ``tied_with_best`` column: the rows a paired
+        test on the same folds cannot tell apart from the best (:mod:`sktune.selection`)."""
+        results, i = self.cv_results_, int(self.best_index_)
+        self.best_score_std_error_ = np.float64(standard_error(results, metric)[i])
+        results["tied_with_best"] = tied_with_best(results, i, metric,
+                                                   test_size=self._test_train_ratio)
 
     def _choose_best(self, history, metric):
         """``best_index_`` by the history's rule (or the callable ``refit``), as GridSearchCV:
@@ -412,6 +448,7 @@ def _entropy(random_state):
     return int(random_state)
 
 
+_RACING_ALPHA = 0.05  # racing=True: a trial goes once its win probability is below this
 _REFIT_KEY = 2**32 - 1  # the refit's spawn key: no trial has this id
 
 

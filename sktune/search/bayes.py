@@ -141,6 +141,15 @@ class BayesSearchCV(BaseSearch):
         Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
+    racing : bool or float, default=False
+        Fold racing (see :ref:`racing`): the folds of a trial run in order, and
+        after its second fold and each one after it, a paired comparison with the
+        incumbent's scores on the same folds estimates the probability that the
+        trial beats it over all folds; below ``racing`` (``True``: 0.05) the
+        trial stops. It is a row with ``status`` ``"raced"``, its ``folds_run``
+        and the mean over those folds, ranked behind every complete trial and
+        never the best; the proposer learns that partial mean. Needs ``cv >= 3``;
+        not with ``objectives``.
 
     Attributes
     ----------
@@ -153,6 +162,11 @@ class BayesSearchCV(BaseSearch):
         The best configuration refitted on all data (``refit=True``).
     best_score_ : float
         Mean cross-validated score of the best configuration.
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
     best_params_ : dict
     best_index_ : int
     scorer_ : callable or dict
@@ -234,7 +248,7 @@ class BayesSearchCV(BaseSearch):
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
         trial_timeout=None, objectives=None, constraints=None, optimizer_kwargs=None,
-        pre_dispatch="2*n_jobs", fit_params=None, iid="deprecated",
+        pre_dispatch="2*n_jobs", fit_params=None, iid="deprecated", racing=False,
     ):
         self.estimator = estimator
         self.search_spaces = search_spaces
@@ -264,6 +278,7 @@ class BayesSearchCV(BaseSearch):
         self.pre_dispatch = pre_dispatch
         self.fit_params = fit_params
         self.iid = iid
+        self.racing = racing
 
     def fit(self, X, y=None, *, groups=None, callback=None, **fit_params):
         """Run the search, then refit the best configuration on all data.

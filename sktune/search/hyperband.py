@@ -156,6 +156,16 @@ class HyperbandSearchCV(BaseSearch):
         Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
+    racing : bool or float, default=False
+        Fold racing at the top rung (see :ref:`racing`): the folds of a trial
+        trained to ``max_resources`` run in order, and
+        after its second fold and each one after it, a paired comparison with the
+        incumbent's scores on the same folds estimates the probability that the
+        trial beats it over all folds; below ``racing`` (``True``: 0.05) the
+        trial stops. It is a row with ``status`` ``"raced"``, its ``folds_run``
+        and the mean over those folds, ranked behind every complete trial and
+        never the best; the proposer learns that partial mean. Needs ``cv >= 3``;
+        not with ``objectives``.
 
     Attributes
     ----------
@@ -171,6 +181,11 @@ class HyperbandSearchCV(BaseSearch):
         the end, averaged over the folds.
     best_estimator_, best_score_, best_params_, best_index_ :
         The best result among those at the highest budget planned.
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
     pareto_front_ : list of int
         With ``objectives``: the rows of ``cv_results_`` on the Pareto front
         (among those at the highest budget reached).
@@ -257,7 +272,7 @@ class HyperbandSearchCV(BaseSearch):
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
         max_model_memory="2GB", objectives=None, constraints=None,
-        pre_dispatch="2*n_jobs",
+        pre_dispatch="2*n_jobs", racing=False,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -287,6 +302,7 @@ class HyperbandSearchCV(BaseSearch):
         self.objectives = objectives
         self.constraints = constraints
         self.pre_dispatch = pre_dispatch
+        self.racing = racing
 
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):

@@ -209,6 +209,11 @@ class PopulationSearchCV(BaseSearch):
         The final hyperparameters of the winning lineage.
     best_score_ : float
         Mean CV score of the best member at the end of its training.
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
     best_index_ : int
     best_estimator_ : estimator
         Trained on all data by replaying ``best_schedule_`` (``refit=True``).
