@@ -176,12 +176,12 @@ def _from_sklearn_search(search, where):
     name = type(search).__name__
     imported = _from_cv_results(results, name, where)
     if "n_resources" in results and hasattr(search, "max_resources_"):
-        # successive halving: only its last rung trained on the full budget
-        full = [r for r in imported.rows if r.budget == search.max_resources_]
+        # successive halving: a row on every sample (n_resources == max_resources_, as
+        # min_resources="exhaust" reaches) is a complete fit; the others are budgeted
         if getattr(search, "resource", None) == "n_samples":
-            for r in full:
-                r.budget = None  # every sample: a complete fit
-        imported.rows = full
+            for r in imported.rows:
+                if r.budget == search.max_resources_:
+                    r.budget = None
     return imported
 
 
