@@ -363,6 +363,18 @@ def best_configurations(rows, metric, k, exclude=()):
     return out
 
 
+def prior_scores(rows, metric):
+    """``(params, mean score)`` of the rows at their highest budget (complete fits count as
+    the highest), by ``metric`` (the rows' first metric when they lack it)."""
+    metric = metric if any(metric in r.test for r in rows) else (
+        sorted(rows[0].test)[0] if rows and rows[0].test else None)
+    rows = [r for r in rows if not r.failed and metric in r.test]
+    budgets = [math.inf if r.budget is None else float(r.budget) for r in rows]
+    top = max(budgets, default=None)
+    return [(r.params, float(np.mean(r.test[metric]))) for r, b in zip(rows, budgets)
+            if b == top and np.isfinite(np.mean(r.test[metric]))]
+
+
 def n_seeds(n_design):
     """Prior seeds: at most half of the initial design (rounded up), so it keeps exploring."""
     return int(math.ceil(n_design / 2))

@@ -279,3 +279,32 @@ def test_journaled_warm_start_resumes_the_same(tmp_path):
     with pytest.raises(ValueError, match="initial_results"):
         _bayes(n_iter=3, initial_results=other, initial_results_as="results",
                journal=path).fit(X, Y)
+
+
+# -- another task's results as the GP's prior mean -------------------------------------------
+def test_prior_weight_starts_at_one_and_fades_when_misleading():
+    from sktune.proposers.transfer import normal_scores, prior_weight
+
+    assert prior_weight(np.array([]), np.array([])) == 1.0
+    m = np.linspace(-1, 1, 40)
+    assert prior_weight(m, m) == pytest.approx(1.0)
+    assert prior_weight(-m, m) == pytest.approx(5 / 45)  # anti-correlated: only the pseudo-count
+    np.testing.assert_allclose(normal_scores([3.0, 1.0, 2.0]), [0.9674, -0.9674, 0.0], atol=1e-4)
+
+
+def test_gp_prior_mean_steers_proposals():
+    from sktune.proposers import GPProposer
+
+    def f(x):
+        return -((x - 0.8) ** 2)
+
+    prior = [({"x": x}, 5 * f(x) + 3) for x in np.linspace(0, 1, 15)]  # another scale
+    proposals = {}
+    for name, given in {"with": prior, "without": None}.items():
+        gp = GPProposer({"x": Real(0.0, 1.0)}, n_initial_points=2, random_state=0,
+                        prior_results=given)
+        for x in (0.05, 0.3):
+            gp.tell({"x": x}, f(x))
+        proposals[name] = gp.ask(1)[0]["x"]
+    assert abs(proposals["with"] - 0.8) < 0.1
+    assert abs(proposals["with"] - 0.8) < abs(proposals["without"] - 0.8)

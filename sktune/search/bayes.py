@@ -18,6 +18,7 @@ from ..proposers.gp import GPProposer
 from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
 from ..space import SearchSpace
+from ..warm_start import prior_scores
 from ._checks import PRE_DISPATCH_CONSTRAINT, capped_n_iter
 from .base import BaseSearch
 
@@ -170,7 +171,11 @@ class BayesSearchCV(BaseSearch):
         best, and the GP learns them before its first proposal (``n_iter`` new
         trials follow). ``"prior"``: they come from another data set or other
         splits; the best of them (up to half of ``n_initial_points``) are the
-        first trials, and none is reported. ``"auto"``: ``"results"`` when the
+        first trials, the GP takes their rank-normalised scores as its prior
+        mean (weighted by how well it agrees with this task's scores, see
+        :class:`~sktune.proposers.GPProposer`'s ``prior_results``) and
+        proposes as soon as those first trials are scored, and none of them is
+        reported. ``"auto"``: ``"results"`` when the
         source's fingerprint of data, splits, scoring and estimator matches
         this fit's (sktune's searches and journals keep one), else ``"prior"``
         (with a warning when the source keeps none, as scikit-learn's searches).
@@ -401,6 +406,12 @@ class BayesSearchCV(BaseSearch):
             counts = [capped_n_iter(n, sub) for n, sub in zip(counts, space.subspaces)]
             space = space._with_n_iters(counts)
             n_total = sum(counts)
+        n_design = gp.get("n_initial_points", 10)
+        if self._warm["use"] == "prior":  # another task's results: a prior mean for the GP
+            prior = prior_scores(self._warm["imported"].rows, self._metrics.rank)
+            gp = {**gp, "prior_results": prior}
+            if len(prior) >= 3:  # the prior mean stands in for the rest of the random design
+                gp["n_initial_points"] = max(2, len(self._first_points(n_design)))
         proposer = GPProposer(space, random_state=rng, **gp)
         if self._objectives is not None:  # several objectives: ParEGO on the GP
             proposer = ParEGOProposer(proposer, len(self._objectives.names), random_state=rng)
@@ -409,5 +420,5 @@ class BayesSearchCV(BaseSearch):
                 f"The 'initial_points' parameter of {type(self).__name__} has "
                 f"{len(self._warm['points'])} points, more than the {n_total} trials of the "
                 "search (n_iter): raise n_iter or give fewer points.")
-        proposer = self._with_first_points(proposer, gp.get("n_initial_points", 10))
+        proposer = self._with_first_points(proposer, n_design)
         return FIFOScheduler(proposer, n_total, batch_size=self.n_points)
