@@ -308,3 +308,22 @@ def test_gp_prior_mean_steers_proposals():
         proposals[name] = gp.ask(1)[0]["x"]
     assert abs(proposals["with"] - 0.8) < 0.1
     assert abs(proposals["with"] - 0.8) < abs(proposals["without"] - 0.8)
+
+
+def test_the_docs_example_runs(tmp_path):
+    import re
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "warm_start.rst"
+    [code] = re.findall(r"\.\. code-block:: python\n\n(.*?)\n(?=\S)", page.read_text(),
+                        flags=re.S)
+    script = tmp_path / "warm_start_example.py"
+    script.write_text(textwrap.dedent(code))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[0] == "6"
+    assert proc.stdout.splitlines()[-1] == "prior"
