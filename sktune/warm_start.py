@@ -115,8 +115,10 @@ def read_initial_results(value, owner, param="initial_results") -> Imported:
     if hasattr(value, "cv_results_"):  # scikit-learn's searches
         return _from_sklearn_search(value, where)
     if hasattr(value, "fit") and hasattr(value, "get_params"):
-        raise ValueError(f"{where} is an unfitted {type(value).__name__}: fit it first, or "
-                         "pass its cv_results_.")
+        raise ValueError(
+            f"{where} is an unfitted {type(value).__name__}: fit it first, or pass its "
+            "cv_results_ (scikit-learn's clone, as cross_validate calls it, returns an "
+            "unfitted copy of an estimator given as a parameter; a cv_results_ is kept).")
     if hasattr(value, "to_dict") and hasattr(value, "columns"):  # a pandas DataFrame
         value = {c: list(value[c]) for c in value.columns}
     if isinstance(value, dict):
