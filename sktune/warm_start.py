@@ -24,7 +24,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,7 +79,6 @@ class Imported:
     n_splits: int
     metrics: list
     schedules: bool = False
-    notes: list = field(default_factory=list)
 
     def digest(self) -> str:
         """A hash of the rows' contents (the journal checks a resumed search uses the same)."""

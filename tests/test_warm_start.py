@@ -122,7 +122,7 @@ def test_journal_is_a_source(tmp_path):
                                first.cv_results_["mean_test_score"])
 
 
-def test_halving_search_imports_its_fits_on_every_sample():
+def test_halving_search_imports_its_fits_on_every_sample(tmp_path):
     x, y = X[:144], Y[:144]  # "exhaust": the last iteration trains on all 144 samples
     halving = HalvingGridSearchCV(LogisticRegression(), {"C": list(np.logspace(-3, 2, 9))},
                                   cv=3, factor=3, min_resources="exhaust").fit(x, y)
@@ -134,8 +134,10 @@ def test_halving_search_imports_its_fits_on_every_sample():
     # by default its last iteration stops short of every sample: no complete fit to import
     short = HalvingGridSearchCV(LogisticRegression(), {"C": list(np.logspace(-3, 2, 9))},
                                 cv=3, factor=3).fit(X, Y)
+    journal = tmp_path / "never.jsonl"
     assert "none of the initial_results" in _fit_error(
-        _bayes(initial_results=short, initial_results_as="results"))
+        _bayes(initial_results=short, initial_results_as="results", journal=str(journal)))
+    assert not journal.exists()  # refused before the journal is opened
 
 
 def test_hyperband_counts_imported_top_rung_results():

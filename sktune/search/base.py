@@ -200,7 +200,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         self.resource_ = self._make_resource(estimator, space, context)
         parts = fingerprint(self, space, splits, X, y)
         self.task_fingerprint_ = {k: parts[k] for k in TASK_PARTS}
-        self._read_warm_start(space, parts, len(splits))
+        self._read_warm_start(space, parts, context)
         journal = self._open_journal(parts)
         seed_seq = np.random.SeedSequence(
             journal.entropy if journal is not None else _entropy(self.random_state))
@@ -296,13 +296,14 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     # -- warm start ------------------------------------------------------------------------
     _imports_as_results = True  # PopulationSearchCV: a member's training must run
 
-    def _read_warm_start(self, space, parts, n_splits):
-        """Read and check ``initial_points`` and ``initial_results`` (before any training)."""
+    def _read_warm_start(self, space, parts, context):
+        """Read and check ``initial_points`` and ``initial_results`` (before any training,
+        and before a journal is opened)."""
         name = type(self).__name__
         points = getattr(self, "initial_points", None)
         points = check_points(list(points or ()), space, f"The 'initial_points' parameter of "
                               f"{name}")
-        self._warm = {"points": points, "imported": None, "use": None}
+        self._warm = {"points": points, "imported": None, "use": None, "results": []}
         self.initial_results_use_ = None
         source = getattr(self, "initial_results", None)
         if source is None:
@@ -318,13 +319,21 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                     "population instead: pass initial_results_as='prior' (or 'auto').")
             use = "prior"
         metrics = self._metrics.names or [self._metrics.rank]
-        use = choose_use(imported, use, parts, n_splits, metrics, self)
+        use = choose_use(imported, use, parts, context.n_splits, metrics, self)
         rows = imported.rows
         for row, params in zip(rows, check_points([r.params for r in rows], space, where,
                                                    what="row")):
             row.params = params
         self._warm.update(imported=imported, use=use)
         self.initial_results_use_ = use
+        if use == "results":
+            results = [r for r in rows if self._counts_as_result(r, context)]
+            if not results:
+                raise ValueError(
+                    f"{name}: none of the initial_results from {imported.source} is a complete "
+                    "training as this search runs them (they were trained to another budget). "
+                    "Pass initial_results_as='prior'.")
+            self._warm["results"] = results
 
     def _first_points(self, n_design):
         """``initial_points``, then (imported as a prior) the best imported configurations,
@@ -340,7 +349,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         first = self._first_points(n_design)
         return FirstPoints(proposer, first) if first else proposer
 
-    def _counts_as_result(self, row, scheduler):
+    def _counts_as_result(self, row, context):
         """Whether an imported row is a complete training as this search does them."""
         return row.budget is None
 
@@ -356,15 +365,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
 
     def _record_imported(self, history, scheduler):
         """Imported as results: their rows first (``imported``), told to the proposer."""
-        warm = self._warm
-        if warm["use"] != "results":
-            return
-        rows = [r for r in warm["imported"].rows if self._counts_as_result(r, scheduler)]
-        if not rows:
-            raise ValueError(
-                f"{type(self).__name__}: none of the initial_results from "
-                f"{warm['imported'].source} is a complete training as this search runs them "
-                "(they were trained to another budget). Pass initial_results_as='prior'.")
+        rows = self._warm["results"]
         names = self._metrics.names or [self._metrics.rank]
         rank = self._metrics.rank
         fill = np.nan if self.error_score == "raise" else float(self.error_score)

@@ -397,13 +397,13 @@ class HyperbandSearchCV(BaseSearch):
         return scheduler
 
     # -- warm start: imported results at the top rung -------------------------------------
-    def _counts_as_result(self, row, scheduler):
+    def _counts_as_result(self, row, context):
         """A row trained to ``max_resources`` (an earlier Hyperband search's top rung), or
         a complete fit when ``max_resources="auto"`` (the estimator's own budget, which a
         plain fit trains)."""
         if row.budget is None:
             return self.max_resources == "auto"
-        return abs(float(row.budget) - float(scheduler.max_resources)) < 1e-9
+        return abs(float(row.budget) - float(self._budget_bounds(context)[1])) < 1e-9
 
     def _imported_info(self, scheduler):
         return {"iter": -1, "rung": -1, "n_resources": scheduler.max_resources, "bracket": -1}
