@@ -187,6 +187,23 @@ def test_population_initial_population():
     assert len(first) == 4
 
 
+def test_population_members_start_from_the_best_imported():
+    sgd = SGDClassifier(random_state=0)
+    space = {"alpha": Real(1e-5, 1e-1, log=True)}
+    earlier = BayesSearchCV(sgd, space, n_iter=5, n_initial_points=5, cv=2,
+                            random_state=0).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a prior by design here: no warning
+        search = PopulationSearchCV(sgd, space, population_size=4, max_resources=4,
+                                    perturbation_interval=2, cv=2, random_state=0,
+                                    initial_results=earlier).fit(X, Y)
+    assert search.initial_results_use_ == "prior"
+    order = np.argsort(-earlier.cv_results_["mean_test_score"], kind="stable")
+    res = pd.DataFrame(search.cv_results_)
+    first = res[res["step"] == 0].sort_values("member_id")
+    assert list(first["params"])[:2] == [earlier.cv_results_["params"][i] for i in order[:2]]
+
+
 def test_population_refuses_results():
     sgd = SGDClassifier(random_state=0)
     search = PopulationSearchCV(sgd, {"alpha": Real(1e-5, 1e-1, log=True)}, population_size=4,
