@@ -18,6 +18,9 @@ evaluations per search, 8 of them quasi-random before the GP.
   12 and 24 evaluations. Two kinds of related data: another
   ``make_classification`` seed (same generator settings), and another random
   half of a larger data set.
+- **A misleading prior.** The other seed's results with their scores
+  reversed (the worst configurations look best), given as a prior: what a
+  wrong warm start costs against the cold start.
 
 Usage::
 
@@ -34,6 +37,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -105,6 +109,8 @@ def run_seed(seed, n_iter):
     source = _search(seed, n_iter).fit(Xs, ys)
     seeded = _search(seed, n_iter, initial_results=source).fit(X, y)
     assert seeded.initial_results_use_ == "prior"
+    misleading = _search(seed, n_iter, initial_results=_reversed(source.cv_results_),
+                         initial_results_as="prior").fit(X, y)
     # related data: the two halves of one data set
     (Xa, ya), (Xb, yb) = _halves(300 + seed)
     source_half = _search(seed, n_iter).fit(Xa, ya)
@@ -116,7 +122,14 @@ def run_seed(seed, n_iter):
             out[f"seed {k}: warm"] = _best_after(seeded, k)
             out[f"split {k}: cold"] = _best_after(cold_half, k)
             out[f"split {k}: warm"] = _best_after(seeded_half, k)
+            out[f"wrong {k}: warm"] = _best_after(misleading, k)
     return out
+
+
+def _reversed(results):
+    """A copy of ``cv_results_`` whose test scores are negated: a prior that misleads."""
+    test = re.compile(r"^(split\d+_test_|mean_test_)")
+    return {k: -np.asarray(v) if test.match(k) else v for k, v in results.items()}
 
 
 def _stat(values, fmt):
@@ -143,6 +156,10 @@ def main(argv=None):
         if k <= n_iter:
             table.append((f"other random half: best CV acc. after {k}",
                           f"split {k}: cold", f"split {k}: warm", "{:.3f}", "higher"))
+    for k in CHECKPOINTS:
+        if k <= n_iter:
+            table.append((f"misleading prior (scores reversed): best after {k}",
+                          f"seed {k}: cold", f"wrong {k}: warm", "{:.3f}", "higher"))
     print(f"BayesSearchCV warm starts: SVC(C, gamma), 3-fold CV, {n_iter} evaluations, "
           f"{n_seeds} seeds; median [q1, q3]")
     head = f"{'':<56} {'cold start':>22} {'warm start':>22} {'warm wins':>10}"

@@ -307,7 +307,10 @@ def test_prior_weight_starts_at_one_and_fades_when_misleading():
     assert prior_weight(np.array([]), np.array([])) == 1.0
     m = np.linspace(-1, 1, 40)
     assert prior_weight(m, m) == pytest.approx(1.0)
-    assert prior_weight(-m, m) == pytest.approx(5 / 45)  # anti-correlated: only the pseudo-count
+    assert prior_weight(-m, m) == 0.0  # anti-correlated: dropped
+    rng = np.random.default_rng(0)
+    noise = rng.normal(size=400)
+    assert prior_weight(noise, np.linspace(-1, 1, 400)) < 0.1  # uncorrelated: fades
     np.testing.assert_allclose(normal_scores([3.0, 1.0, 2.0]), [0.9674, -0.9674, 0.0], atol=1e-4)
 
 

@@ -5,7 +5,8 @@ trusted: they are turned into normal scores (by rank), a GP is fitted to them
 once, and its posterior mean is the prior mean of this task's GP, which then
 models what is left (the residuals). The prior's weight starts at 1 and moves
 towards the correlation of this task's scores with the prior mean as results
-arrive, so a misleading prior (uncorrelated, or anti-correlated) fades out.
+arrive, so a misleading prior fades out (an anti-correlated one after a few
+results).
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ def normal_scores(scores):
 
 
 def prior_weight(y, m):
-    """The weight of the prior mean ``m`` for this task's standardised scores ``y``:
-    1 with no results, tending to ``max(0, corr(y, m))`` as they accumulate."""
+    """The weight of the prior mean ``m`` for this task's standardised scores ``y``: the
+    correlation of ``y`` with ``m``, shrunk towards 1 as if ``_PSEUDO_COUNT`` results agreed
+    with the prior, and never below 0. So 1 with no results; an anti-correlated prior is
+    dropped after a few results, an uncorrelated one fades as ``5 / (5 + n)``."""
     n = len(y)
     if n < 3 or np.std(m) < 1e-12 or np.std(y) < 1e-12:
-        corr = 1.0
-    else:
-        corr = max(0.0, float(np.corrcoef(y, m)[0, 1]))
-    return (_PSEUDO_COUNT + n * corr) / (_PSEUDO_COUNT + n)
+        return 1.0
+    corr = float(np.corrcoef(y, m)[0, 1])
+    return max(0.0, (_PSEUDO_COUNT + n * corr) / (_PSEUDO_COUNT + n))
 
 
 class PriorMean:
