@@ -147,7 +147,8 @@ class _HalvingBase(Scheduler):
             trial.objectives[trial.rung] = np.asarray(result.objectives, dtype=float)
         budget = self._budgets(trial)[trial.rung]
         tell_score = score if np.isfinite(score) else np.nan
-        if isinstance(self.proposer, BudgetProposer):
+        # (through a warm start's FirstPoints, which hands out given points first)
+        if isinstance(getattr(self.proposer, "proposer", self.proposer), BudgetProposer):
             self.proposer.tell(trial.params, tell_score, budget=budget)
         else:
             self.proposer.tell(trial.params, tell_score)
