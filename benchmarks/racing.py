@@ -57,17 +57,18 @@ def _racing(method):
     """The ``racing`` value of a method name: False, True (alpha 0.05) or ``a=<alpha>``."""
     if method in ("no racing", "fixed n_iter", "StandardErrorStop"):
         return False
-    return float(method.split("a=")[1]) if "a=" in method else True
+    return float(method.split("a=")[1].split()[0]) if "a=" in method else True
 
 
 def run_bayes(problem, method, seed, n_evals):
     from sklearn.metrics import get_scorer
 
-    from sktune import BayesSearchCV
+    from sktune import BayesSearchCV, racing
     from sktune.callbacks import StandardErrorStop
     from sktune.schedulers.fifo import FIFOScheduler
 
     FIFOScheduler.raced_told = "worst" if method.endswith("worst") else "partial"
+    racing.MIN_FOLDS = 1 if "from fold 1" in method else 2
     space = {problem.prefix + k: d for k, d in problem.space.items()}
     stop = [StandardErrorStop()] if method == "StandardErrorStop" else None
     search = BayesSearchCV(problem.estimator(), space, n_iter=n_evals, random_state=seed,
@@ -189,13 +190,15 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, default=None)
     ap.add_argument("--evals", type=int, default=None)
     ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--methods", nargs="*", default=None, help="BayesSearchCV variants")
     args = ap.parse_args(argv)
     problems = bm.LITE[::4] if args.quick else bm.LITE
     n_evals = args.evals or (24 if args.quick else 32)
     seeds = list(range(args.seeds or (3 if args.quick else 5)))
     jobs = []
     if args.part in ("bayes", "both"):
-        jobs += [("bayes", p.name, m, s, n_evals) for p in problems for m in BAYES_METHODS
+        methods = args.methods or BAYES_METHODS
+        jobs += [("bayes", p.name, m, s, n_evals) for p in problems for m in methods
                  for s in seeds]
     if args.part == "stop":
         n_evals = args.evals or 64
@@ -212,9 +215,9 @@ def main(argv=None):
     print(f"{len(jobs)} runs in {time.perf_counter() - t0:.0f} s wall, {args.n_jobs} processes")
     if args.part in ("bayes", "both"):
         print(f"\nBayesSearchCV, {n_evals} evaluations, 5-fold CV, seeds {seeds}")
-        summarise(results, [p.name for p in problems], BAYES_METHODS, seeds)
+        summarise(results, [p.name for p in problems], methods, seeds)
         cpu = {m: np.median([results[(p.name, m, s)]["cpu"] for p in problems for s in seeds])
-               for m in BAYES_METHODS}
+               for m in methods}
         print("median CPU seconds per run: " + ", ".join(f"{m} {v:.1f}" for m, v in cpu.items()))
     if args.part == "stop":
         print_stop(results, [p.name for p in problems], seeds, n_evals)

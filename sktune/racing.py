@@ -91,6 +91,9 @@ def folds_run(row):
     return int(race_info(row).get("folds", len(row["fit_time"])))
 
 
+MIN_FOLDS = 2  # folds a racing trial runs before its first look
+
+
 @dataclass
 class Reference:
     """The incumbent a trial races against: its trial id and its fold scores."""
@@ -108,17 +111,18 @@ class FoldRace:
         CV folds.
     alpha : float
         The largest win probability at which a trial is dropped (per look).
-    min_folds : int, default=2
-        Folds run before the first look.
+    min_folds : int or None, default=None
+        Folds run before the first look (None: ``MIN_FOLDS``).
     decided : dict or None
         Decisions of a resumed journal, ``(trial_id, start, stop) -> race record``:
         replayed as they were, so a resumed search races the same way.
     """
 
-    def __init__(self, n_splits, alpha, min_folds=2, decided=None):
+    def __init__(self, n_splits, alpha, min_folds=None, decided=None):
         self.n_splits = int(n_splits)
         self.alpha = float(alpha)
-        self.min_folds = int(min(max(min_folds, 2), n_splits))
+        min_folds = MIN_FOLDS if min_folds is None else min_folds
+        self.min_folds = int(min(max(min_folds, 1), n_splits))
         self.decided = dict(decided or {})
 
     @property
