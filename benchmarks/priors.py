@@ -25,7 +25,7 @@ The must-show lines: a good guess reaches random search's 60-evaluation best in
 
 Usage::
 
-    python benchmarks/priors.py            # 5 seeds, 90 evaluations (about 10 min)
+    python benchmarks/priors.py            # 5 seeds, 90 evaluations (10-15 min on 2 cores)
     python benchmarks/priors.py --quick    # smoke run (< 1 min)
 """
 
