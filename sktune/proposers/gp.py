@@ -40,6 +40,7 @@ from .._guess import agreement, decay
 from ..space import Categorical, Integer
 from ._turns import SubspaceTurns
 from .base import enumerate_subspace, subspace_size
+from .transfer import PriorMean, ShiftedPosterior, prior_weight
 
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -460,6 +461,11 @@ class GPProposer(SubspaceTurns):
         floored at 0), added to the log acquisition (to the bound itself for
         LCB). Half the random candidates screened come from the guesses, as
         flattened. No effect without a guess.
+    prior_results : list of (dict, float) or None, default=None
+        ``(params, score)`` of *another* task (a related data set): their
+        rank-normalised scores give the GP a prior mean, whose weight moves from
+        1 towards its correlation with this task's scores as results arrive
+        (see :mod:`sktune.proposers.transfer`). They are never observations.
 
     Examples
     --------
@@ -492,7 +498,8 @@ class GPProposer(SubspaceTurns):
     def __init__(
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
-        kernel_fit="direct", random_state=None, observations=None, guess_strength=10.0,
+        kernel_fit="direct", random_state=None, observations=None, prior_results=None,
+        guess_strength=10.0,
     ):
         super().__init__(space, random_state=random_state, observations=observations,
                          guess_strength=guess_strength)
@@ -511,6 +518,18 @@ class GPProposer(SubspaceTurns):
         self._models = [_SubspaceModel(s, self.rng, use_sklearn=kernel_fit == "sklearn")
                         for s in self.space.subspaces]
         self._guess_weight = None
+        self.prior_results = [] if prior_results is None else list(prior_results)
+        self._priors: dict[int, PriorMean | None] = {}
+
+    def _prior_mean(self, i):
+        """The prior mean of subspace ``i`` from ``prior_results`` (None: too few)."""
+        if i not in self._priors:
+            sub = self.space.subspaces[i]
+            rows = [(p, s) for p, s in self.prior_results if np.isfinite(s) and sub.contains(p)]
+            self._priors[i] = None if len(rows) < 3 else PriorMean(
+                _SubspaceModel(sub, self.rng), self._models[i].enc.features([p for p, _ in rows]),
+                [s for _, s in rows])
+        return self._priors[i]
 
     # -- one proposal -----------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
@@ -530,6 +549,11 @@ class GPProposer(SubspaceTurns):
             gamma = decay(self.guess_strength, n_tried) * agreement(enc.log_guess(Z), y)
             self._guess_weight = (enc, gamma)
         y = _warp(y) if self.warp else (y - y.mean()) / max(y.std(), 1e-12)
+        prior = self._prior_mean(i) if self.prior_results else None
+        total = y  # with a prior, the GP models what the prior mean leaves
+        if prior is not None:
+            weight = prior_weight(y, prior.mean(Z))
+            y = y - weight * prior.mean(Z)
         n_obs = len(history)
         # refit the kernel hyperparameters (warm-started) after every new observation
         # while they are few, then every few: with many points one more moves them little
@@ -538,7 +562,7 @@ class GPProposer(SubspaceTurns):
             maxiter = 200 if model.theta is None else (50 if n_obs <= 60 else 20)
             model.fit_hyperparameters(Z[idx], y[idx], maxiter)
             model.n_fitted = n_obs
-        best = float(y.max())
+        best = float(total.max())
         # constant liar: pending trials count as the worst score seen, and so do failed
         # ones, for the acquisition only (the hyperparameters never see them), so that
         # neither is proposed again nor its neighbourhood searched over and over
@@ -546,11 +570,15 @@ class GPProposer(SubspaceTurns):
         own_pending = [p for p in pending if sub.contains(p)] + failed[-self.max_history // 4:]
         if own_pending:
             Zp = enc.features(own_pending)
-            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, np.full(len(Zp),
-                                                                                 y.min())]))
+            liar = np.full(len(Zp), total.min())
+            if prior is not None:
+                liar = liar - weight * prior.mean(Zp)
+            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, liar]))
         else:
             post = model.posterior(Z, y)
-        return self._optimise_acquisition(model, post, Z, y, best, taken)
+        if prior is not None:
+            post = ShiftedPosterior(post, prior, weight)
+        return self._optimise_acquisition(model, post, Z, total, best, taken)
 
     # -- acquisition optimisation -----------------------------------------------------------------
     def _acq(self, post, Z, best, grad=False):
