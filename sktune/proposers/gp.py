@@ -36,6 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+from .._guess import agreement, decay
 from ..space import Categorical, Integer
 from ._turns import SubspaceTurns
 from .base import enumerate_subspace, subspace_size
@@ -130,6 +131,24 @@ class _Encoding:
         )  # columns moved by gradient steps (integers relaxed, then snapped)
         self.has_discrete = any(c[0] != "real" for c in self.columns)
         self.size = subspace_size(subspace)
+        self.guessed = [c for c in self.columns if c[2].guess is not None]
+
+    def log_guess(self, Z, grad=False):
+        """Sum over the dimensions with a guess of its log density at feature rows ``Z``
+        (and the gradient in the features: nonzero on real and integer columns)."""
+        total = np.zeros(len(Z))
+        G = np.zeros_like(Z) if grad else None
+        for kind, j, dim, _ in self.guessed:
+            if kind == "cat":
+                k = len(dim.choices)
+                u = (np.argmax(Z[:, j : j + k], axis=1) + 0.5) / k
+                total += dim.guess.log_density(u)
+                continue
+            value, slope = dim.guess.log_density(Z[:, j], grad=True)
+            total += value
+            if grad:
+                G[:, j] = slope
+        return (total, G) if grad else total
 
     def features(self, params_list):
         return np.array([self.space.to_features(p) for p in params_list]).reshape(
@@ -433,6 +452,15 @@ class GPProposer(SubspaceTurns):
     observations : Observations or None, default=None
         The results to read, shared with a proposer that asks this one (a
         budget's model in Hyperband); a new store by default.
+    guess_strength : float, default=10.0
+        How long the dimensions' guesses hold (piBO's beta, see :ref:`guesses`):
+        the initial points follow them (as :class:`RandomProposer` draws), and
+        the acquisition is multiplied by the product of their densities raised
+        to ``min(1, beta / n)`` after ``n`` trials of the subspace, times the
+        agreement of the results with the guesses (their rank correlation,
+        floored at 0), added to the log acquisition (to the bound itself for
+        LCB). Half the random candidates screened come from the guesses, as
+        flattened. No effect without a guess.
     prior_results : list of (dict, float) or None, default=None
         ``(params, score)`` of *another* task (a related data set): their
         rank-normalised scores give the GP a prior mean, whose weight moves from
@@ -462,14 +490,19 @@ class GPProposer(SubspaceTurns):
        parallelize optimization". 2010 (constant liar).
     .. [4] C. Hvarfner, E. O. Hellsten, L. Nardi. "Vanilla Bayesian Optimization
        Performs Great in High Dimensions". ICML 2024 (length-scale priors).
+    .. [5] C. Hvarfner, D. Stoll, A. Souza, M. Lindauer, F. Hutter, L. Nardi.
+       "piBO: Augmenting Acquisition Functions with User Beliefs for Bayesian
+       Optimization". ICLR 2022 (the guesses' decaying weight).
     """
 
     def __init__(
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
         kernel_fit="direct", random_state=None, observations=None, prior_results=None,
+        guess_strength=10.0,
     ):
-        super().__init__(space, random_state=random_state, observations=observations)
+        super().__init__(space, random_state=random_state, observations=observations,
+                         guess_strength=guess_strength)
         if acq_func not in ("EI", "PI", "LCB"):
             raise ValueError(f"acq_func must be 'EI', 'PI' or 'LCB'. Got {acq_func!r} instead.")
         self.n_initial_points = n_initial_points
@@ -484,6 +517,7 @@ class GPProposer(SubspaceTurns):
             raise ValueError(f"kernel_fit must be 'direct' or 'sklearn'. Got {kernel_fit!r} instead.")
         self._models = [_SubspaceModel(s, self.rng, use_sklearn=kernel_fit == "sklearn")
                         for s in self.space.subspaces]
+        self._guess_weight = None
         self.prior_results = [] if prior_results is None else list(prior_results)
         self._priors: dict[int, PriorMean | None] = {}
 
@@ -510,6 +544,10 @@ class GPProposer(SubspaceTurns):
         history = self._cap(history, self.max_history, 2)
         Z = enc.features([p for p, _ in history])
         y = np.array([s for _, s in history])
+        self._guess_weight = None
+        if enc.guessed:  # piBO: the acquisition times the guesses' density ** gamma, in log
+            gamma = decay(self.guess_strength, n_tried) * agreement(enc.log_guess(Z), y)
+            self._guess_weight = (enc, gamma)
         y = _warp(y) if self.warp else (y - y.mean()) / max(y.std(), 1e-12)
         prior = self._prior_mean(i) if self.prior_results else None
         total = y  # with a prior, the GP models what the prior mean leaves
@@ -544,13 +582,19 @@ class GPProposer(SubspaceTurns):
 
     # -- acquisition optimisation -----------------------------------------------------------------
     def _acq(self, post, Z, best, grad=False):
+        weight = self._guess_weight  # (encoding, gamma): piBO's weight, or None
         if not grad:
             mu, sigma = post.predict(Z)
-            return acquisition(self.acq_func, mu, sigma, best, xi=self.xi, kappa=self.kappa)
+            value = acquisition(self.acq_func, mu, sigma, best, xi=self.xi, kappa=self.kappa)
+            return value if weight is None else value + weight[1] * weight[0].log_guess(Z)
         mu, sigma, d_mu, d_sigma = post.predict(Z, grad=True)
         value, a_mu, a_sigma = acquisition(self.acq_func, mu, sigma, best, xi=self.xi,
                                            kappa=self.kappa, grad=True)
-        return value, a_mu[:, None] * d_mu + a_sigma[:, None] * d_sigma
+        g = a_mu[:, None] * d_mu + a_sigma[:, None] * d_sigma
+        if weight is not None:
+            lw, dlw = weight[0].log_guess(Z, grad=True)
+            value, g = value + weight[1] * lw, g + weight[1] * dlw
+        return value, g
 
     def _optimise_acquisition(self, model, post, Z_obs, y_obs, best, taken):
         enc = model.enc
@@ -560,6 +604,9 @@ class GPProposer(SubspaceTurns):
             return self._first_new(enc, cand, values, taken)
         rng = self.rng
         U = rng.random((self.n_candidates, len(enc.columns)))
+        if self._guess_weight is not None:  # half the random candidates from the guesses
+            half = self.n_candidates // 2
+            U[:half] = enc.space.through_guess(U[:half], self._guess_weight[1])
         cand = enc.from_unit(U)
         # points near the incumbents: a few coordinates moved a little, categories sometimes
         top = Z_obs[np.argsort(-y_obs)[:5]]

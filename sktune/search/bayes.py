@@ -42,7 +42,9 @@ class BayesSearchCV(BaseSearch):
     search_spaces : dict, list of dict, list of (dict, int) or SearchSpace
         Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
         :class:`~sktune.Categorical`, lists of choices, bounded ``scipy.stats``
-        distributions or scikit-optimize dimensions. A list of dicts gives
+        distributions or scikit-optimize dimensions; a dimension's ``guess``
+        steers the first trials and weighs the model's proposals (see
+        :ref:`guesses`). A list of dicts gives
         conditional sub-spaces, searched in turn (``n_iter`` trials in all). A
         list of ``(dict, n_iter)`` pairs, as in scikit-optimize, runs exactly
         that many trials in each sub-space; an entry without a count then gets

@@ -56,7 +56,9 @@ class HyperbandSearchCV(BaseSearch):
     param_distributions : dict, list of dict or SearchSpace
         Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
         :class:`~sktune.Categorical`, lists of choices or ``scipy.stats``
-        distributions. The budget parameter itself may not be searched.
+        distributions; a dimension's ``guess`` steers the proposals, so the
+        first rungs (see :ref:`guesses`). The budget parameter itself may not
+        be searched.
     resource : str or Resource, default="auto"
         What the budget counts: ``"epochs"`` (skorch nets, continued with
         ``partial_fit``), ``"partial_fit"`` (passes over the training fold),
