@@ -15,6 +15,7 @@ from .._skopt import (
 )
 from .._validation import NONE, Check, Interval, Options
 from ..proposers.gp import GPProposer
+from ..proposers.grid import GridProposer, covers_space
 from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
 from ..space import SearchSpace
@@ -351,6 +352,8 @@ class BayesSearchCV(BaseSearch):
             counts = [capped_n_iter(n, sub) for n, sub in zip(counts, space.subspaces)]
             space = space._with_n_iters(counts)
             n_total = sum(counts)
+        if counts is None and covers_space(space, n_total):  # exhaustive: a grid's order
+            return FIFOScheduler(GridProposer(space), n_total, batch_size=self.n_points)
         proposer = GPProposer(space, random_state=rng, **gp)
         if self._objectives is not None:  # several objectives: ParEGO on the GP
             proposer = ParEGOProposer(proposer, len(self._objectives.names), random_state=rng)

@@ -9,6 +9,7 @@ import numpy as np
 from .._validation import BOOL, NONE, Check, Interval, Options
 from ..proposers.base import space_size
 from ..proposers.budget import BudgetProposer
+from ..proposers.grid import GridProposer, covers_space
 from ..resources import (
     ParamBudget,
     Resource,
@@ -291,17 +292,16 @@ class HyperbandSearchCV(BaseSearch):
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):
         check_no_subspace_counts(space, self)
+        searched = {name for sub in space.subspaces for name in sub.names}
+        _, prefix = final_step(estimator)
+        if isinstance(self.resource, str) and searched & {self.resource, prefix + self.resource}:
+            _refuse_searched_budget(self.resource, self.resource)  # before its value is read
         resource = make_resource(estimator, self.resource)
         param = getattr(resource, "param", None)
         if param is not None:
-            _, prefix = final_step(estimator)
             full = param if isinstance(resource, ParamBudget) else prefix + param
-            searched = {name for sub in space.subspaces for name in sub.names}
             if full in searched:
-                raise ValueError(
-                    f"{full!r} is the budget of the search (resource={self.resource!r}); it "
-                    "cannot also be searched in 'param_distributions'."
-                )
+                _refuse_searched_budget(full, self.resource)
         return resource
 
     def _budget_bounds(self, context):
@@ -324,7 +324,8 @@ class HyperbandSearchCV(BaseSearch):
             r_min = min(r_min, R)
         elif r_min > R:
             raise ValueError(
-                f"'min_resources' ({r_min}) must not exceed 'max_resources' ({R})."
+                f"'min_resources' ({r_min}) must not exceed 'max_resources' ({R}): "
+                f"min_resources_={r_min} is greater than max_resources_={R}."
             )
         return r_min, R
 
@@ -336,11 +337,19 @@ class HyperbandSearchCV(BaseSearch):
                       continues=self.resource_.continues, n_points=space_size(space))
         if self.asynchronous:
             k = 1 if self.n_brackets is None else self.n_brackets
-            return ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
-                                 n_candidates=self.n_candidates, **common)
-        k = n_table if self.n_brackets is None else self.n_brackets
-        return HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
-                                  concurrent=self.proposer == "random", **common)
+            scheduler = ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                      n_candidates=self.n_candidates, **common)
+            first_rung = scheduler.n_candidates
+        else:
+            k = n_table if self.n_brackets is None else self.n_brackets
+            scheduler = HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                           concurrent=self.proposer == "random", **common)
+            first_rung = scheduler.plan[scheduler.brackets[0]]["n_candidates"][0]
+        # one bracket whose first rung holds every point of a finite space: a grid, in
+        # GridSearchCV's order (with several, the draw decides which bracket gets which)
+        if len(set(scheduler.brackets)) == 1 and covers_space(space, first_rung):
+            scheduler.proposer = GridProposer(space)
+        return scheduler
 
     def _refit_best(self, estimator, X, y, fit_params):
         stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_
@@ -348,3 +357,11 @@ class HyperbandSearchCV(BaseSearch):
             estimator, X, y, start=0, stop=stop, fit_params=fit_params, classes=self._classes
         )
 
+
+
+def _refuse_searched_budget(name, resource):
+    raise ValueError(
+        f"Cannot use parameter {name} as the resource since it is part of the searched "
+        f"parameters: {name!r} is the budget of the search (resource={resource!r}); it "
+        "cannot also be searched in 'param_distributions'."
+    )

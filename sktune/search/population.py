@@ -10,7 +10,8 @@ from sklearn.base import clone
 
 from .._validation import BOOL, Check, Interval, Options
 from .._warn import warn
-from ..proposers.base import SpaceExhaustedWarning
+from ..proposers.base import SpaceExhaustedWarning, space_size
+from ..proposers.grid import GridProposer, covers_space
 from ..proposers.random import RandomProposer
 from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
 from ..resources import set_params_in_place as _set_changed
@@ -354,7 +355,7 @@ class PopulationSearchCV(BaseSearch):
             mutable = set(self.mutable_params)
         else:
             mutable = names & hot
-            if not mutable:
+            if not mutable and names:  # an empty space is one configuration, as in GridSearchCV
                 kind = type(final_step(self.estimator)[0]).__name__
                 raise ValueError(
                     f"None of the searched parameters {sorted(names)} can change while a "
@@ -400,9 +401,13 @@ class PopulationSearchCV(BaseSearch):
         mutable, continues = self._mutable(space, resource, warn_unexplored=True)
         maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
+        size = self.population_size if continues else _capped_population(self, space)
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
             warnings.simplefilter("ignore", SpaceExhaustedWarning)
-            initial = RandomProposer(space, random_state=rng).ask(self.population_size)
+            # a population as large as a finite space holds it all, in a grid's order
+            first = GridProposer(space) if covers_space(space, size) else \
+                RandomProposer(space, random_state=rng)
+            initial = first.ask(size)
         return PBTScheduler(
             space, initial, max_resources=maximum, perturbation_interval=interval,
             mutable=mutable, quantile_fraction=self.quantile_fraction,
@@ -427,6 +432,19 @@ class PopulationSearchCV(BaseSearch):
             estimator = resource.advance(
                 estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
         return estimator
+
+
+def _capped_population(search, space):
+    """``population_size``, capped at the size of a finite space in evolutionary mode (a
+    generation refits every member from its configuration: two members of one
+    configuration would score it twice), with RandomizedSearchCV's warning for n_iter."""
+    size = space_size(space)
+    if search.population_size > size:
+        warn(f"The total space of parameters {int(size)} is smaller than population_size="
+             f"{search.population_size}. Running {int(size)} members. For exhaustive "
+             "searches, use GridSearchCV.")
+        return int(size)
+    return search.population_size
 
 
 def _check_not_scheduled(mutable_params, scheduled, searched, warn_unexplored):
