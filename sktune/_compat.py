@@ -242,6 +242,9 @@ class CallbackHooks(_NoHooks):
             task_name="search", max_subtasks=n_tasks, sequential_subtasks=False
         )
         self.ctx.call_on_fit_task_begin(estimator=search)
+        # fold models without callback support get no context: GridSearchCV warns at each
+        # fit that it propagates nothing to them; the refit here warns once, in its words
+        self._to_fold_models = hasattr(search.estimator, "set_callbacks")
         self._jobs = {}
         self._next_id = 0
         self._search_ended = False
@@ -254,9 +257,10 @@ class CallbackHooks(_NoHooks):
         ctx = self.ctx.subcontext(task_name="candidate-split-evaluation", task_id=self._next_id)
         self._next_id += 1
         self._jobs[(trial_id, fold)] = ctx
-        _mark_propagated(ctx, self.search.estimator)
+        if self._to_fold_models:
+            _mark_propagated(ctx, self.search.estimator)
         ctx.call_on_fit_task_begin(estimator=self.search, metadata=self._fold_metadata(fold))
-        return ctx
+        return ctx if self._to_fold_models else None
 
     def _fold_metadata(self, fold):
         if self.sample_weight is None or fold >= len(self.splits):
@@ -318,8 +322,6 @@ def _mark_propagated(ctx, estimator):
     in GridSearchCV, where the propagation comes first."""
     from sklearn.callback import AutoPropagatedCallback
 
-    if not hasattr(estimator, "set_callbacks"):
-        return  # scikit-learn propagates nothing to it (and warns, in the job)
     depth = ctx._propagation_depth
     auto = [cb for cb in ctx._callbacks if isinstance(cb, AutoPropagatedCallback) and (
         cb.max_propagation_depth is None or depth < cb.max_propagation_depth)]

@@ -18,6 +18,7 @@ from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid
 from sklearn.svm import LinearSVC
 
 from sktune import BayesSearchCV, HyperbandSearchCV, PopulationSearchCV, Real
+from sktune.proposers import SpaceExhaustedWarning
 from sktune.proposers.grid import GridProposer, covers_space
 from sktune.resources import FullFit
 
@@ -47,6 +48,12 @@ KINDS = ["bayes", "hyperband", "population"]
 def test_grid_proposer_walks_a_grid_as_parameter_grid():
     proposer = GridProposer(GRID)
     assert proposer.ask(N_GRID) == list(ParameterGrid(GRID))
+    with pytest.warns(SpaceExhaustedWarning):  # then again from the start
+        assert proposer.ask(2) == list(ParameterGrid(GRID))[:2]
+    points = list(ParameterGrid(GRID))
+    skipping = GridProposer(GRID)  # a point pending (or told) is not proposed again
+    skipping.tell(points[1], 0.5)
+    assert skipping.ask(2, pending=[points[0]]) == points[2:4]
     assert covers_space(GRID, N_GRID) and not covers_space(GRID, N_GRID - 1)
     assert not covers_space({"C": Real(0.1, 1.0)}, 1000)
 
