@@ -237,3 +237,11 @@ def test_the_evolutionary_population_is_capped_at_a_finite_space():
         warnings.simplefilter("ignore", UserWarning)
         with pytest.raises(IndexError, match="best_index_ index out of range"):
             out_of_range.fit(X, y)
+
+
+def test_an_empty_space_is_one_member_in_pbt_mode_too():
+    with pytest.warns(UserWarning, match="Running 1 members"):
+        search = PopulationSearchCV(SGDClassifier(random_state=0), {}, max_resources=4,
+                                    perturbation_interval=2, cv=3, random_state=0).fit(X, y)
+    assert search.mode_ == "pbt" and search.population_size_ == 1
+    assert search.best_params_ == {} and len(search.cv_results_["params"]) == 2

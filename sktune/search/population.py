@@ -401,7 +401,10 @@ class PopulationSearchCV(BaseSearch):
         mutable, continues = self._mutable(space, resource, warn_unexplored=True)
         maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
-        size = self.population_size if continues else _capped_population(self, space)
+        # capped where members of one configuration only repeat it: evolutionary mode, or
+        # an empty space (one configuration, nothing to explore)
+        size = self.population_size if continues and space.names else \
+            _capped_population(self, space)
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
             warnings.simplefilter("ignore", SpaceExhaustedWarning)
             # a population as large as a finite space holds it all, in a grid's order
