@@ -198,7 +198,7 @@ class _NoHooks:
     """Hooks of a search without scikit-learn callbacks: every call does nothing."""
 
     def job_begin(self, trial_id, fold):
-        pass
+        return None
 
     def job_end(self, trial_id, fold):
         return False
@@ -230,34 +230,51 @@ class CallbackHooks(_NoHooks):
         Whether a refit task follows the search.
     """
 
-    def __init__(self, search, X, y, *, n_tasks, refit):
+    def __init__(self, search, X, y, *, n_tasks, refit, sample_weight=None, splits=()):
         self.search, self.X, self.y = search, X, y
         self.n_tasks = n_tasks
+        self.sample_weight, self.splits = sample_weight, splits
+        # as GridSearchCV: sample_weight reaches the hooks (a fold's share in its job's)
+        self.metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         self.root = search._init_callback_context(max_subtasks=1 + bool(refit))
-        self.root.call_on_fit_task_begin(estimator=search, X=X, y=y)
+        self.root.call_on_fit_task_begin(estimator=search, X=X, y=y, metadata=self.metadata)
         self.ctx = self.root.subcontext(
             task_name="search", max_subtasks=n_tasks, sequential_subtasks=False
         )
         self.ctx.call_on_fit_task_begin(estimator=search)
+        # fold models without callback support get no context: GridSearchCV warns at each
+        # fit that it propagates nothing to them; the refit here warns once, in its words
+        self._to_fold_models = hasattr(search.estimator, "set_callbacks")
         self._jobs = {}
         self._next_id = 0
         self._search_ended = False
 
     def job_begin(self, trial_id, fold):
-        """A (trial, fold) job was handed to the workers."""
+        """A (trial, fold) job was handed to the workers; its context (which the job
+        carries, to propagate the auto-propagated callbacks to the fold model), or None."""
         if self.n_tasks is not None and self._next_id >= self.n_tasks:
-            return  # more work than announced: keep the task tree valid, skip the hooks
+            return None  # more work than announced: keep the task tree valid, skip the hooks
         ctx = self.ctx.subcontext(task_name="candidate-split-evaluation", task_id=self._next_id)
         self._next_id += 1
         self._jobs[(trial_id, fold)] = ctx
-        ctx.call_on_fit_task_begin(estimator=self.search)
+        if self._to_fold_models:
+            _mark_propagated(ctx, self.search.estimator)
+        ctx.call_on_fit_task_begin(estimator=self.search, metadata=self._fold_metadata(fold))
+        return ctx if self._to_fold_models else None
+
+    def _fold_metadata(self, fold):
+        if self.sample_weight is None or fold >= len(self.splits):
+            return self.metadata
+        train = self.splits[fold][0]
+        return slice_per_sample(self.metadata, train, num_rows(self.X))
 
     def job_end(self, trial_id, fold):
         """A job's result came back; True when a callback asks to stop the search."""
         ctx = self._jobs.pop((trial_id, fold), None)
         if ctx is None:
             return False
-        return bool(ctx.call_on_fit_task_end(estimator=self.search))
+        return bool(ctx.call_on_fit_task_end(estimator=self.search,
+                                             metadata=self._fold_metadata(fold)))
 
     def _end_search(self):
         if not self._search_ended:
@@ -273,25 +290,53 @@ class CallbackHooks(_NoHooks):
             self._end_search()
             sub = self.root.subcontext(task_name="refit-with-best-params")
             with sub.propagate_callback_context(estimator):
-                sub.call_on_fit_task_begin(estimator=self.search, X=self.X, y=self.y)
+                sub.call_on_fit_task_begin(estimator=self.search, X=self.X, y=self.y,
+                                           metadata=self.metadata)
                 yield
-            sub.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y)
+            sub.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y,
+                                     metadata=self.metadata)
 
         return manager()
 
     def end(self):
         """The fit is over (the teardown hooks follow in ``fit_with_callbacks``)."""
         self._end_search()
-        self.root.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y)
+        self.root.call_on_fit_task_end(estimator=self.search, X=self.X, y=self.y,
+                                       metadata=self.metadata)
 
 
-def start_callback_hooks(search, X, y, *, n_tasks, refit):
+def start_callback_hooks(search, X, y, *, n_tasks, refit, sample_weight=None, splits=()):
     """Hooks for this fit: :class:`CallbackHooks` if callbacks are set, else a no-op."""
     if not HAS_SKLEARN_CALLBACKS or not getattr(search, "_skl_callbacks", None):
         return NO_HOOKS
-    hooks = CallbackHooks(search, X, y, n_tasks=n_tasks, refit=refit)
+    hooks = CallbackHooks(search, X, y, n_tasks=n_tasks, refit=refit,
+                          sample_weight=sample_weight, splits=splits)
     search._callback_hooks = hooks  # dropped by fit_with_callbacks when fit ends
     return hooks
+
+
+def _mark_propagated(ctx, estimator):
+    """Name on a job's context the callbacks its ``propagate_callback_context`` will hand
+    to the fold model (in the worker, after the job's begin hooks ran here): their hooks
+    of this task are those of the fold model's root task, so the context skips them, as
+    in GridSearchCV, where the propagation comes first."""
+    from sklearn.callback import AutoPropagatedCallback
+
+    depth = ctx._propagation_depth
+    auto = [cb for cb in ctx._callbacks if isinstance(cb, AutoPropagatedCallback) and (
+        cb.max_propagation_depth is None or depth < cb.max_propagation_depth)]
+    if auto:
+        ctx._propagated_callbacks = auto
+
+
+def propagate_callbacks(ctx, estimator):
+    """Context manager: a job's auto-propagated callbacks on ``estimator`` while it trains
+    (``ctx`` is the job's callback context; None: nothing to propagate)."""
+    import contextlib
+
+    if ctx is None:
+        return contextlib.nullcontext()
+    return ctx.propagate_callback_context(estimator)
 
 
 def callback_hooks(search):

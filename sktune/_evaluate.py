@@ -18,9 +18,16 @@ import numpy as np
 import sklearn
 from sklearn.base import clone
 
-from ._compat import cloudpickle_module, num_rows, safe_split, skorch_net, slice_per_sample
+from ._compat import (
+    cloudpickle_module,
+    num_rows,
+    propagate_callbacks,
+    safe_split,
+    skorch_net,
+    slice_per_sample,
+)
 from ._scoring import compute_scores
-from ._warn import collect_partial_training_warnings
+from ._warn import collect_partial_training_warnings, warn
 from .resources import final_step, set_params_in_place
 
 
@@ -42,6 +49,7 @@ class Data:
     pack_models: bool = True  # fold models cross process boundaries as PackedModel
     sklearn_config: dict | None = None  # the caller's sklearn.get_config(), set in the workers
     measure_size: bool = False  # record each fold model's pickled size (objective model_size)
+    error_score: Any = np.nan  # a fold whose scorer raises gets it, as in GridSearchCV
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class Job:
     device: str | None = None
     replay: tuple = ()  # Steps that rebuild a lost model to ``start`` (when ``model`` is None)
     partial: bool = False  # trains to less than the search's full budget (see _warn.py)
+    # scikit-learn's callback context of this job (>= 1.9): its auto-propagated
+    # callbacks reach the fold model's fit, as in GridSearchCV
+    callback_ctx: Any = None
 
 
 @dataclass
@@ -345,6 +356,21 @@ def _fold_score_params(data, indices, n_rows):
             for name, params in data.score_params.items()}
 
 
+def _scores(data, est, X, y, indices, n_rows):
+    """The scores of a trained fold model. A scorer that raises is not a failed fit, as
+    in GridSearchCV: its fold is scored ``error_score``, with scikit-learn's warning (and
+    with ``error_score="raise"`` the error is raised, failing the job)."""
+    try:
+        return compute_scores(data.scorers, est, X, y, _fold_score_params(data, indices, n_rows))
+    except Exception:
+        if isinstance(data.error_score, str):  # "raise"
+            raise
+        warn("Scoring failed. The score on this train-test partition for these parameters "
+             f"will be set to {data.error_score}. Details: \n{traceback.format_exc()}")
+        return {"score" if name == "__dict__" else name: float(data.error_score)
+                for name in data.scorers}
+
+
 def _fit_and_score(job, data, result):
     """Train the fold model of ``job`` to its budget and score it into ``result``."""
     train, test = data.splits[job.fold]
@@ -360,7 +386,8 @@ def _fit_and_score(job, data, result):
         est = _rebuild(job, data, X_train, y_train, fit_params)
     _carry_torch_state(est, keep=False)
     t0 = time.perf_counter()
-    with collect_partial_training_warnings(result.warnings, active=job.partial):
+    with collect_partial_training_warnings(result.warnings, active=job.partial), \
+            propagate_callbacks(job.callback_ctx, est):
         est = data.resource.advance(
             est, X_train, y_train, start=job.start, stop=job.stop,
             fit_params=fit_params, classes=data.classes,
@@ -371,11 +398,9 @@ def _fit_and_score(job, data, result):
         _carry_torch_state(est, keep=True)
     result.trained = _trained(data.resource, est, job)
     t0 = time.perf_counter()
-    result.test_scores = compute_scores(data.scorers, est, X_test, y_test,
-                                        _fold_score_params(data, test, n_rows))
+    result.test_scores = _scores(data, est, X_test, y_test, test, n_rows)
     if data.return_train_score:
-        result.train_scores = compute_scores(data.scorers, est, X_train, y_train,
-                                             _fold_score_params(data, train, n_rows))
+        result.train_scores = _scores(data, est, X_train, y_train, train, n_rows)
     result.score_time = time.perf_counter() - t0
     if data.measure_size:
         result.model_size = float(len(cloudpickle_module().dumps(est, protocol=5)))

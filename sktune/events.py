@@ -164,7 +164,7 @@ class SklearnHooks:
         self.hooks = hooks
 
     def on_job_begin(self, job):
-        self.hooks.job_begin(job.trial_id, job.fold)
+        job.callback_ctx = self.hooks.job_begin(job.trial_id, job.fold)
 
     def on_job_end(self, result):
         return self.hooks.job_end(result.trial_id, result.fold)

@@ -770,8 +770,10 @@ def make_resource(estimator, resource="auto") -> Resource:
     full = resource if resource in all_params else prefix + resource
     if full not in all_params:
         raise ValueError(
-            f"The 'resource' parameter must be 'auto', 'epochs', 'partial_fit', 'n_samples' or "
-            f"an integer parameter of {type(estimator).__name__}. Got {resource!r} instead."
+            f"Cannot use resource={resource} which is not supported by estimator "
+            f"{type(estimator).__name__}: the 'resource' parameter must be 'auto', 'epochs', "
+            f"'partial_fit', 'n_samples' or an integer parameter of "
+            f"{type(estimator).__name__}. Got {resource!r} instead."
         )
     value = all_params[full]
     if value is not None and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):

@@ -484,13 +484,38 @@ def to_dimension(name, spec, *, where=None):
     ``where`` names the entry in messages (default: "Search space entry 'name'").
     """
     where = where or f"Search space entry {name!r}"
+    _check_grid_form(name, spec, where)
     try:
         return _to_dimension(spec, where)
+    except _NotADimension as exc:  # GridSearchCV's words first: code may match them
+        raise _NotADimension(
+            f"{where}: Parameter grid for parameter {name!r} needs to be a list or a numpy "
+            f"array, but got {spec!r} (of type {type(spec).__name__}) instead. Single values "
+            f"need to be wrapped in a list with one element. Write [{spec!r}] for that one "
+            f"value; {exc}") from None
     except (ValueError, TypeError) as exc:
         if str(exc).startswith(where):
             raise
         raise (TypeError if isinstance(exc, TypeError) else ValueError)(
             f"{where}: {exc}") from None
+
+
+class _NotADimension(TypeError, ValueError):
+    """A space entry that is no dimension, no distribution and no sequence: a TypeError,
+    as GridSearchCV raises it, and a ValueError, as sktune raised it before."""
+
+
+def _check_grid_form(name, spec, where):
+    """Refuse, in GridSearchCV's words, the sequences it refuses: empty ones and arrays
+    of more than one dimension."""
+    if isinstance(spec, np.ndarray) and spec.ndim > 1:
+        raise ValueError(
+            f"{where}: Parameter array for {name!r} should be one-dimensional, got: an array "
+            f"of shape {spec.shape}. Give the choices as a list (or a 1-D array).")
+    if isinstance(spec, (list, tuple, np.ndarray)) and len(spec) == 0:
+        raise ValueError(
+            f"{where}: 'choices' is empty; give at least one value (Parameter grid for "
+            f"parameter {name!r} need to be a non-empty sequence, got: {spec}).")
 
 
 def _to_dimension(spec, where):
@@ -522,10 +547,9 @@ def _to_dimension(spec, where):
                              f"{_tuple_text(spec)}; for a list of choices write a list.")
     if isinstance(spec, (list, tuple, np.ndarray)):
         return Categorical(_check_choices(spec, "Categorical", warn_where=where))
-    one = f"; for one fixed choice write [{spec!r}]" if isinstance(spec, str) else ""
-    raise ValueError(
-        "must be a Real, Integer or Categorical, a list of choices, a scipy.stats "
-        f"distribution or a (low, high[, prior]) tuple. Got {spec!r} instead{one}."
+    raise _NotADimension(
+        "sktune also takes a Real, Integer or Categorical, a scipy.stats distribution or a "
+        "(low, high[, prior]) tuple"
     )
 
 

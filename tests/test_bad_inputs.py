@@ -40,7 +40,8 @@ CASES = [
     ("n_jobs", dict(n_jobs=0)),
     ("n_jobs", dict(n_jobs=1.5)),
     ("n_jobs", dict(n_jobs="2")),
-    ("refit", dict(refit="accuracy")),
+    # with one str metric any str refit is refit=True, as in GridSearchCV (test_conformance)
+    ("refit", dict(refit="accuracy", scoring={"f1": "f1_macro"})),
     ("refit", dict(refit=5)),
     ("refit", dict(refit="recall_macro", scoring=["accuracy", "f1_macro"])),
     ("refit", dict(refit=True, scoring=["accuracy", "f1_macro"])),

@@ -27,22 +27,38 @@ def trials(*actions):
     return [{"action": a, "alpha": 0.1 * (i + 1)} for i, a in enumerate(actions)]
 
 
+def _grid(items):
+    """The GridSearchCV that scores ``items`` in their order (one grid per item)."""
+    from sklearn.model_selection import GridSearchCV
+
+    return [{k: [v] for k, v in item.items()} for item in items], GridSearchCV
+
+
 def test_raising_and_nan_trials_get_error_score_and_one_grouped_warning(data):
+    # a fit that raises is a failed fit; a NaN prediction makes the *scorer* raise, which
+    # GridSearchCV scores error_score with a "Scoring failed" warning: the fit worked
     X, y = data
     items = trials("ok", "raise", "nan", "ok", "raise")
-    with pytest.warns(FitFailedWarning, match="6 fits failed out of a total of 10") as record:
+    with pytest.warns(FitFailedWarning, match="4 fits failed out of a total of 10") as record:
         search = ListSearch(Fragile(), SPACE, items, cv=2, error_score=-1.0).fit(X, y)
     text = str([w.message for w in record if w.category is FitFailedWarning][0])
-    assert "set to -1.0" in text and "3 of the 5 results failed" in text
+    assert "set to -1.0" in text and "2 of the 5 results failed" in text
     assert "4 fits failed with the following error:\nRuntimeError: boom from a bad trial" in text
-    assert "2 fits failed with the following error:\nValueError: Input contains NaN" in text
+    scoring = [str(w.message) for w in record if w.category is UserWarning
+               and str(w.message).startswith("Scoring failed")]
+    assert len(scoring) == 2 and all("Input contains NaN" in m for m in scoring)
     res = search.cv_results_
-    assert res["status"].tolist() == ["ok", "failed", "failed", "ok", "failed"]
+    assert res["status"].tolist() == ["ok", "failed", "ok", "ok", "failed"]
     assert res["mean_test_score"][[1, 2, 4]].tolist() == [-1.0, -1.0, -1.0]
     assert np.all(res["mean_test_score"][[0, 3]] > 0.5)
     assert "boom" in res["error"][1]
     assert search.best_index_ in (0, 3)
     assert search.predict(X[:3]).shape == (3,)
+    grid, GridSearchCV = _grid(items)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = GridSearchCV(Fragile(), grid, cv=2, error_score=-1.0).fit(X, y)
+    np.testing.assert_allclose(res["mean_test_score"], theirs.cv_results_["mean_test_score"])
 
 
 def test_error_score_raise_raises_with_the_trial_parameters(data):
@@ -57,11 +73,26 @@ def test_error_score_raise_raises_with_the_trial_parameters(data):
 
 def test_every_trial_failing_is_a_clear_error(data):
     X, y = data
-    search = ListSearch(Fragile(), SPACE, trials("raise", "nan", "raise"), cv=2)
-    with pytest.raises(ValueError, match="All the 6 fits failed") as info:
+    search = ListSearch(Fragile(), SPACE, trials("raise", "raise"), cv=2)
+    with pytest.raises(ValueError, match="All the 4 fits failed") as info:
         search.fit(X, y)
     assert "RuntimeError: boom from a bad trial" in str(info.value)
-    assert "Input contains NaN" in str(info.value)
+
+
+def test_a_nan_predicting_trial_is_not_a_failed_fit_as_in_grid_search(data):
+    # its scorer raised (NaN scores), the fits worked: as GridSearchCV, the first row is
+    # the best when every mean is NaN, and its refit raises the fit's own error
+    X, y = data
+    items = trials("raise", "nan", "raise")
+    grid, GridSearchCV = _grid(items)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="boom from a bad trial"):
+            GridSearchCV(Fragile(), grid, cv=2).fit(X, y)
+        with pytest.raises(RuntimeError, match="boom from a bad trial"):
+            ListSearch(Fragile(), SPACE, items, cv=2).fit(X, y)
+        search = ListSearch(Fragile(), SPACE, items, cv=2, refit=False).fit(X, y)
+    assert search.cv_results_["status"].tolist() == ["failed", "ok", "failed"]
 
 
 def test_a_diverged_skorch_net_is_a_failed_trial_not_a_chance_level_score():

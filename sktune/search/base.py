@@ -184,8 +184,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         estimator = self.estimator
         # scoring and refit before the data, as GridSearchCV checks them
         scorers, multimetric = build_scorers(estimator, self.scoring)
-        # refit naming the one metric of a str scoring is refit=True, as in GridSearchCV
-        refit = True if isinstance(self.refit, str) and self.refit == self.scoring else self.refit
+        refit = _single_metric_refit(self, multimetric)
         self._metrics = Metrics(scorers, multimetric, refit)
         routed = route_fit(self, scorers, multimetric, fit_params, groups)
         check_data(estimator, X, y, fit_params, self)
@@ -208,12 +207,15 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                                          context)
         n_total = scheduler.n_total  # sklearn.callback hooks (>= 1.9)
         _compat.start_callback_hooks(self, X, y, refit=bool(self.refit),
-                                     n_tasks=None if n_total is None else n_total * len(splits))
+                                     n_tasks=None if n_total is None else n_total * len(splits),
+                                     sample_weight=fit_params.get("sample_weight"),
+                                     splits=splits)
         data = Data(
             estimator=estimator, X=X, y=y, splits=splits, fit_params=routed.fit,
             scorers=scorers, score_params=routed.score, return_train_score=self.return_train_score,
             resource=self.resource_, device_param=self.device_param, classes=classes,
             measure_size=self._objectives is not None and self._objectives.measure_size,
+            error_score=self.error_score,
         )
         history = self._run(scheduler, data, seed_seq.entropy, len(splits), journal, space)
         if not history.rows:
@@ -557,6 +559,21 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     def __sklearn_is_fitted__(self):
         return hasattr(self, "cv_results_")
 
+
+
+def _single_metric_refit(search, multimetric):
+    """``refit``, where a str with one metric is refit=True, as GridSearchCV takes it
+    (with a warning when it names another metric than the one scored)."""
+    refit = search.refit
+    if not isinstance(refit, str) or multimetric is not False:
+        return refit
+    scoring = "score" if search.scoring is None else search.scoring
+    if refit not in (scoring, "score"):
+        warn(f"The 'refit' parameter of {type(search).__name__} is {refit!r}, but 'scoring' "
+             f"has one metric ({scoring!r}): the best candidate is the best by {scoring!r}, "
+             "as in GridSearchCV. Write refit=True to say so, or add the metric to "
+             "'scoring'.")
+    return True
 
 
 def _entropy(random_state):

@@ -15,6 +15,7 @@ from .._skopt import (
 )
 from .._validation import NONE, Check, Interval, Options
 from ..proposers.gp import GPProposer
+from ..proposers.grid import GridProposer, covers_space
 from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
 from ..space import SearchSpace
@@ -408,6 +409,9 @@ class BayesSearchCV(BaseSearch):
             counts = [capped_n_iter(n, sub) for n, sub in zip(counts, space.subspaces)]
             space = space._with_n_iters(counts)
             n_total = sum(counts)
+        cold = not self._warm["points"] and self._warm["imported"] is None
+        if cold and counts is None and covers_space(space, n_total):  # exhaustive: grid order
+            return FIFOScheduler(GridProposer(space), n_total, batch_size=self.n_points)
         n_design = gp.get("n_initial_points", 10)
         if self._warm["use"] == "prior":  # another task's results: a prior mean for the GP
             prior = prior_scores(self._warm["imported"].rows, self._metrics.rank)

@@ -9,6 +9,7 @@ import numpy as np
 from .._validation import BOOL, NONE, Check, Interval, Options
 from ..proposers.base import space_size
 from ..proposers.budget import BudgetProposer
+from ..proposers.grid import GridProposer, covers_space
 from ..resources import (
     ParamBudget,
     Resource,
@@ -342,17 +343,16 @@ class HyperbandSearchCV(BaseSearch):
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):
         check_no_subspace_counts(space, self)
+        searched = {name for sub in space.subspaces for name in sub.names}
+        _, prefix = final_step(estimator)
+        if isinstance(self.resource, str) and searched & {self.resource, prefix + self.resource}:
+            _refuse_searched_budget(self.resource, self.resource)  # before its value is read
         resource = make_resource(estimator, self.resource)
         param = getattr(resource, "param", None)
         if param is not None:
-            _, prefix = final_step(estimator)
             full = param if isinstance(resource, ParamBudget) else prefix + param
-            searched = {name for sub in space.subspaces for name in sub.names}
             if full in searched:
-                raise ValueError(
-                    f"{full!r} is the budget of the search (resource={self.resource!r}); it "
-                    "cannot also be searched in 'param_distributions'."
-                )
+                _refuse_searched_budget(full, self.resource)
         return resource
 
     def _budget_bounds(self, context):
@@ -375,7 +375,8 @@ class HyperbandSearchCV(BaseSearch):
             r_min = min(r_min, R)
         elif r_min > R:
             raise ValueError(
-                f"'min_resources' ({r_min}) must not exceed 'max_resources' ({R})."
+                f"'min_resources' ({r_min}) must not exceed 'max_resources' ({R}): "
+                f"min_resources_={r_min} is greater than max_resources_={R}."
             )
         return r_min, R
 
@@ -389,13 +390,19 @@ class HyperbandSearchCV(BaseSearch):
             k = 1 if self.n_brackets is None else self.n_brackets
             scheduler = ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
                                       n_candidates=self.n_candidates, **common)
+            first_rung = scheduler.n_candidates
         else:
             k = n_table if self.n_brackets is None else self.n_brackets
             scheduler = HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
                                            concurrent=self.proposer == "random", **common)
+            first_rung = scheduler.plan[scheduler.brackets[0]]["n_candidates"][0]
+        # one bracket whose first rung holds every point of a finite space: a grid, in
+        # GridSearchCV's order (with several, the draw decides which bracket gets which)
+        if len(set(scheduler.brackets)) == 1 and covers_space(space, first_rung):
+            scheduler.proposer = GridProposer(space)
         # given and prior points open the first bracket (and go on into the next ones)
         first_bracket = scheduler.plan[scheduler.brackets[0]]["n_candidates"][0]
-        scheduler.proposer = self._with_first_points(proposer, first_bracket)
+        scheduler.proposer = self._with_first_points(scheduler.proposer, first_bracket)
         return scheduler
 
     # -- warm start: imported results at the top rung -------------------------------------
@@ -420,3 +427,11 @@ class HyperbandSearchCV(BaseSearch):
             estimator, X, y, start=0, stop=stop, fit_params=fit_params, classes=self._classes
         )
 
+
+
+def _refuse_searched_budget(name, resource):
+    raise ValueError(
+        f"Cannot use parameter {name} as the resource since it is part of the searched "
+        f"parameters: {name!r} is the budget of the search (resource={resource!r}); it "
+        "cannot also be searched in 'param_distributions'."
+    )

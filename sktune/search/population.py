@@ -10,7 +10,8 @@ from sklearn.base import clone
 
 from .._validation import BOOL, Check, Interval, Options
 from .._warn import warn
-from ..proposers.base import SpaceExhaustedWarning
+from ..proposers.base import SpaceExhaustedWarning, space_size
+from ..proposers.grid import GridProposer, covers_space
 from ..proposers.random import RandomProposer
 from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step, make_resource
 from ..resources import set_params_in_place as _set_changed
@@ -385,7 +386,7 @@ class PopulationSearchCV(BaseSearch):
             mutable = set(self.mutable_params)
         else:
             mutable = names & hot
-            if not mutable:
+            if not mutable and names:  # an empty space is one configuration, as in GridSearchCV
                 kind = type(final_step(self.estimator)[0]).__name__
                 raise ValueError(
                     f"None of the searched parameters {sorted(names)} can change while a "
@@ -431,17 +432,23 @@ class PopulationSearchCV(BaseSearch):
         mutable, continues = self._mutable(space, resource, warn_unexplored=True)
         maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
+        # capped where members of one configuration only repeat it: evolutionary mode, or
+        # an empty space (one configuration, nothing to explore)
+        size = self.population_size if continues and space.names else \
+            _capped_population(self, space)
         given = self._warm["points"]
-        if len(given) > self.population_size:
+        if len(given) > size:
             raise ValueError(
                 f"The 'initial_points' parameter of {type(self).__name__} has {len(given)} "
-                f"points, more than population_size={self.population_size}: each point is "
-                "one member of the initial population.")
+                f"points, more than the population's {size} members (population_size): each "
+                "point is one member of the initial population.")
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
             warnings.simplefilter("ignore", SpaceExhaustedWarning)
-            proposer = self._with_first_points(RandomProposer(space, random_state=rng),
-                                               self.population_size)
-            initial = proposer.ask(self.population_size)
+            # a population as large as a finite space holds it all, in a grid's order
+            cold = not given and self._warm["imported"] is None
+            first = GridProposer(space) if cold and covers_space(space, size) else \
+                RandomProposer(space, random_state=rng)
+            initial = self._with_first_points(first, size).ask(size)
         return PBTScheduler(
             space, initial, max_resources=maximum, perturbation_interval=interval,
             mutable=mutable, quantile_fraction=self.quantile_fraction,
@@ -468,6 +475,19 @@ class PopulationSearchCV(BaseSearch):
             estimator = resource.advance(
                 estimator, X, y, start=step["start"], stop=step["stop"], **kwargs)
         return estimator
+
+
+def _capped_population(search, space):
+    """``population_size``, capped at the size of a finite space in evolutionary mode (a
+    generation refits every member from its configuration: two members of one
+    configuration would score it twice), with RandomizedSearchCV's warning for n_iter."""
+    size = space_size(space)
+    if search.population_size > size:
+        warn(f"The total space of parameters {int(size)} is smaller than population_size="
+             f"{search.population_size}. Running {int(size)} members. For exhaustive "
+             "searches, use GridSearchCV.")
+        return int(size)
+    return search.population_size
 
 
 def _check_not_scheduled(mutable_params, scheduled, searched, warn_unexplored):
