@@ -46,12 +46,13 @@ _RESUME_FREE = {
     "n_jobs", "verbose", "callbacks", "journal", "devices", "trials_per_device",
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
     "pre_dispatch",
+    "holdout_candidates", "holdout_repeats",  # PopulationSearchCV's replays, after the loop
 }
 # scikit-optimize's names and parameters added later: left out at their defaults (the
 # fingerprints of searches that do not use them stay what they were, older journals resume);
 # fit_params and iid are refused unless default
 _LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
-                "objectives": None, "constraints": None}
+                "objectives": None, "constraints": None, "holdout": None}
 
 
 
