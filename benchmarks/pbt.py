@@ -137,6 +137,17 @@ def run_pbt_one(data, seed, a):
     return _pbt(data, seed, a, holdout_candidates=1, holdout_repeats=1)
 
 
+def run_pbt_three(data, seed, a):
+    """The holdout picks among the 3 best final schedules, one replay each."""
+    return _pbt(data, seed, a, holdout_repeats=1)
+
+
+def run_pbt_bigger(data, seed, a):
+    """No holdout, 3 more members: about the epochs of the defaults with their replays."""
+    a_big = argparse.Namespace(**{**vars(a), "population": a.population + 3})
+    return _pbt(data, seed, a_big, holdout=None)
+
+
 def run_pbt(data, seed, a):
     """The defaults: a 20% holdout; the 3 best final schedules replayed 3 times each
     on it, and the best mean holdout score picks among them."""
@@ -225,6 +236,8 @@ METHODS = [
     ("PBT no holdout", run_pbt_before),
     ("PBT holdout 1x1", run_pbt_one),
     ("PopulationSearchCV", run_pbt),
+    ("PBT holdout 3x1", run_pbt_three),
+    ("PBT no holdout +3", run_pbt_bigger),
     ("RandomizedSearchCV", run_random),
     ("HyperbandSearchCV", run_hyperband),
     ("grid of fixed lr", run_grid),
@@ -245,6 +258,8 @@ def main(argv=None):
                         help="torch threads (1: tiny nets train fastest on one thread)")
     parser.add_argument("--keep-last-batch", action="store_true",
                         help="train on the last incomplete batch of each epoch too")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="run only these methods (names as in the table)")
     a = parser.parse_args(argv)
     DROP_LAST[0] = not a.keep_last_batch
     quick = a.quick
@@ -269,6 +284,8 @@ def main(argv=None):
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         data = make_data(seed)
         for name, fn in METHODS:
+            if a.methods and name not in a.methods:
+                continue
             t0 = time.perf_counter()
             out = fn(data, seed, a)
             if out is None:
