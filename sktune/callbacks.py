@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from .racing import folds_run, is_raced
+
 __all__ = ["SearchState", "TimeBudget", "FitBudget", "ResourceBudget", "NoImprovement",
            "ScoreThreshold", "StandardErrorStop"]
 
@@ -65,8 +67,8 @@ class SearchState:
 
     @property
     def n_fold_fits(self):
-        """Fold fits run so far (every fold of every result)."""
-        return sum(len(r["fit_time"]) for r in self.rows)
+        """Fold fits run so far (every fold of every result; those a raced trial ran)."""
+        return sum(folds_run(r) for r in self.rows)
 
     @property
     def resources_trained(self):
@@ -78,7 +80,7 @@ class SearchState:
             if r.get("stop") is None:
                 continue
             reached = r.get("trained", {}).get("n_resources", r["stop"])
-            total += max(float(reached) - float(r.get("start") or 0), 0.0) * len(r["fit_time"])
+            total += max(float(reached) - float(r.get("start") or 0), 0.0) * folds_run(r)
         return total
 
 
@@ -277,7 +279,7 @@ class StandardErrorStop:
 
 
 def _full_budget_rows(rows):
-    ok = [r for r in rows if not any(e is not None for e in r["errors"])]
+    ok = [r for r in rows if not any(e is not None for e in r["errors"]) and not is_raced(r)]
     stops = [r.get("stop") for r in ok]
     if any(s is not None for s in stops):
         top = max(s for s in stops if s is not None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +24,18 @@ from ._evaluate import Job, Step, job_seed
 from .events import search_state
 from .records.rows import result_to_row
 from .schedulers.base import TrialResult
+
+
+@dataclass
+class _Flight:
+    """A piece of work in flight: its folds back so far and how to hand out the rest."""
+
+    work: object
+    folds: dict  # fold -> JobResult
+    handed_out: int  # folds handed out (0..handed_out-1)
+    job_args: dict  # what every job of this work shares
+    reference: object = None  # the incumbent it races against (None: no racing)
+    race: dict = field(default_factory=dict)  # the last racing decision
 
 
 class SearchLoop:
@@ -58,10 +71,14 @@ class SearchLoop:
         (``result.objectives``) to the scheduler.
     space : SearchSpace or None
         The searched space (for callbacks, in :class:`~sktune.callbacks.SearchState`).
+    race : FoldRace or None
+        Fold racing (:mod:`sktune.racing`): the work the scheduler lets race runs its
+        folds in order and stops once it cannot reasonably beat the incumbent.
     """
 
     def __init__(self, scheduler, executor, history, events, models, *, n_splits, entropy,
-                 metric, error_score, started=None, metrics=None, objectives=None, space=None):
+                 metric, error_score, started=None, metrics=None, objectives=None, space=None,
+                 race=None):
         self.scheduler = scheduler
         self.executor = executor
         self.history = history
@@ -74,7 +91,8 @@ class SearchLoop:
         self.metrics = metrics
         self.objectives = objectives
         self.space = space
-        self.in_flight: dict[int, tuple] = {}  # trial_id -> (work, {fold: JobResult})
+        self.race = race
+        self.in_flight: dict[int, _Flight] = {}
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
         self.stopped = False
@@ -106,31 +124,54 @@ class SearchLoop:
         if self.scheduler.synchronous:
             return [] if self.in_flight or self.ready else self.scheduler.next_work(10**9)
         free = self.executor.capacity - self.executor.n_pending
-        return self.scheduler.next_work(-(-free // self.n_splits)) if free > 0 else []
+        per_trial = self.n_splits if self.race is None else self.race.first_wave
+        return self.scheduler.next_work(-(-free // per_trial)) if free > 0 else []
 
     def dispatch(self, work):
-        """Hand out one job per fold; the trials the journal completes at once."""
-        self.in_flight[work.trial_id] = (work, {})
+        """Hand out the jobs of ``work`` (one per fold; the first ones only when it races);
+        the trials the journal completes at once."""
         source = work.trial_id if work.source is None else work.source
         start, fold_models, steps = self._continued_models(work, source)
-        return_model = self.scheduler.keep_models(work.trial_id)
+        reference = self._race_reference(work)
+        flight = _Flight(work, {}, 0, reference=reference, job_args=dict(
+            start=start, fold_models=fold_models, steps=steps, source=source,
+            return_model=self.scheduler.keep_models(work.trial_id)))
+        self.in_flight[work.trial_id] = flight
+        n_first = self.n_splits if reference is None else self.race.first_wave
+        return self._hand_out(flight, n_first)
+
+    def _hand_out(self, flight, n):
+        """Hand out the next ``n`` folds of ``flight``; the results the journal answers."""
         complete = []
-        for k in range(self.n_splits):
-            job = Job(
-                trial_id=work.trial_id, fold=k, params=dict(work.params), start=start,
-                stop=work.stop, seed=job_seed(self.entropy, (work.trial_id, k)),
-                model=None if fold_models is None else fold_models[k],
-                return_model=return_model,
-                device=self.last_device.get((work.trial_id, k), self.last_device.get((source, k))),
-                replay=tuple(Step(s["params"], s["start"], s["stop"],
-                                  job_seed(self.entropy, (s["trial_id"], k))) for s in steps),
-                partial=self._partial(work),
-            )
+        first, flight.handed_out = flight.handed_out, flight.handed_out + n
+        for k in range(first, first + n):  # all counted first: replayed ones wait for the rest
+            job = self._job(flight.work, k, **flight.job_args)
             self.events.notify("on_job_begin", job)
-            replayed = self.executor.submit(job, work.start)
+            replayed = self.executor.submit(job, flight.work.start)
             if replayed is not None:
                 complete.extend(self.on_job_result(replayed))
         return complete
+
+    def _job(self, work, k, *, start, fold_models, steps, source, return_model):
+        return Job(
+            trial_id=work.trial_id, fold=k, params=dict(work.params), start=start,
+            stop=work.stop, seed=job_seed(self.entropy, (work.trial_id, k)),
+            model=None if fold_models is None else fold_models[k],
+            return_model=return_model,
+            device=self.last_device.get((work.trial_id, k), self.last_device.get((source, k))),
+            replay=tuple(Step(s["params"], s["start"], s["stop"],
+                              job_seed(self.entropy, (s["trial_id"], k))) for s in steps),
+            partial=self._partial(work),
+        )
+
+    def _race_reference(self, work):
+        """The incumbent ``work`` races against, or None (no racing for it)."""
+        if self.race is None:
+            return None
+        level = self.scheduler.race_level(work)
+        if level is None:
+            return None
+        return self.race.reference(self.history, level, self.metric)
 
     def _partial(self, work):
         """Whether ``work`` trains to less than the full budget (its ConvergenceWarnings
@@ -160,8 +201,10 @@ class SearchLoop:
         return [r for res in self.executor.next_results() for r in self.on_job_result(res)]
 
     def on_job_result(self, res):
-        """File one fold's result; ``[TrialResult]`` once the trial's last fold is in."""
-        work, folds = self.in_flight[res.trial_id]
+        """File one fold's result; ``[TrialResult]`` once the trial's last fold is in (or
+        once racing drops it)."""
+        flight = self.in_flight[res.trial_id]
+        work, folds = flight.work, flight.folds
         folds[res.fold] = res
         if self.metrics is not None and self.metrics.observe(res.test_scores):
             self.metric = self.metrics.rank
@@ -170,11 +213,30 @@ class SearchLoop:
         stop = self.events.notify("on_job_end", res)
         if stop:
             self.stop(stop if isinstance(stop, str) else "callback")
-        if len(folds) < self.n_splits:
+        if len(folds) < flight.handed_out:
             return []
+        ordered = [folds[k] for k in range(len(folds))]
+        if flight.handed_out < self.n_splits:
+            return self._race_on(flight, ordered)
         del self.in_flight[res.trial_id]
-        return [assemble(work, [folds[k] for k in range(self.n_splits)], self.metric,
-                         self.error_score)]
+        result = assemble(work, ordered, self.metric, self.error_score)
+        if flight.reference is not None:
+            result.race = dict(flight.race, folds=self.n_splits, dropped=False)
+        return [result]
+
+    def _race_on(self, flight, ordered):
+        """After a racing look: drop the trial (its result), or hand out its next fold.
+        A failed fold ends the race: the other folds run as without racing."""
+        if any(r.error is not None for r in ordered) or self.metric is None:
+            flight.race = {"against": flight.reference.trial_id}
+            return self._hand_out(flight, self.n_splits - flight.handed_out)
+        scores = [r.test_scores.get(self.metric, np.nan) for r in ordered]
+        flight.race = self.race.decide(flight.work, scores, flight.reference)
+        if not flight.race["dropped"]:
+            return self._hand_out(flight, 1)
+        del self.in_flight[flight.work.trial_id]
+        return [raced_result(flight.work, ordered, self.n_splits, self.metric,
+                             self.error_score, flight.race)]
 
     def release(self, complete):
         """The results to record now: all of them, or a whole round in trial order."""
@@ -245,6 +307,28 @@ def assemble(work, ordered, metric, error_score):
     metric = metric or (metrics[0] if len(metrics) == 1 else None)
     if not result.failed and metric in test:
         result.score = float(np.mean(test[metric]))
+    return result
+
+
+def raced_result(work, ordered, n_splits, metric, error_score, race):
+    """The :class:`TrialResult` of work dropped by racing after the folds ``ordered``: the
+    folds not run are NaN, the score is the mean over the folds run."""
+    result = assemble(work, ordered, metric, error_score)
+    missing = n_splits - len(ordered)
+
+    def pad(values):
+        return np.concatenate([np.asarray(values, dtype=float), np.full(missing, np.nan)])
+
+    result.test_scores = {m: pad(v) for m, v in result.test_scores.items()}
+    result.train_scores = {m: pad(v) for m, v in result.train_scores.items()}
+    result.fit_times, result.score_times = pad(result.fit_times), pad(result.score_times)
+    result.errors = result.errors + [None] * missing
+    result.devices = result.devices + [None] * missing
+    result.trained = result.trained + [{}] * missing
+    if result.model_sizes is not None:
+        result.model_sizes = result.model_sizes + [None] * missing
+    result.models = None  # a raced trial is never continued
+    result.race = race
     return result
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ._compat import skorch_prefixes
+from ._guess import agreement, parse_choice_guess, parse_range_guess
 from ._warn import warn
 
 __all__ = ["Real", "Integer", "Categorical", "Distribution", "SearchSpace", "Subspace"]
@@ -52,6 +53,7 @@ class _Dimension:
 
     __slots__ = ()
     n_features = 1
+    guess = None  # the user's belief (see sktune._guess); None: no belief
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -64,6 +66,8 @@ class _Dimension:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state):
+        if "guess" in self.__slots__:  # pickled before guesses existed
+            state = {"guess": None, **state}
         self._set(**state)
 
     def __copy__(self):
@@ -100,24 +104,36 @@ class Real(_Dimension):
     log : bool, default=False
         Search on a log scale (``low`` must then be positive).
     prior : {"uniform", "log-uniform"}, default=None
-        scikit-optimize's spelling of ``log``, accepted for migration.
+        scikit-optimize's spelling of ``log``, accepted for migration (not a
+        belief about the value: that is ``guess``).
+    guess : float, (float, float), frozen scipy.stats distribution or None, default=None
+        Your best guess of a good value, which the search tries first and weighs
+        less as results come in (see :ref:`guesses`): a value (the centre, with
+        a spread of 0.15), a ``(centre, spread)`` pair, the spread a fraction of
+        the range in the search scale (log where ``log=True``), or a
+        distribution of the value (``scipy.stats.norm(0.5, 0.1)``).
 
     Examples
     --------
     >>> from sktune import Real
     >>> Real(1e-4, 1e-1, log=True).from_unit(0.5)
     0.00316...
+    >>> Real(1e-4, 1e-1, log=True, guess=(1e-2, 0.1))  # 1e-2, give or take 0.3 decades
+    Real(0.0001, 0.1, log=True, guess=(0.01, 0.1))
     """
 
-    __slots__ = ("low", "high", "log")
+    __slots__ = ("low", "high", "log", "guess")
 
-    def __init__(self, low, high, *, log=False, prior=None):
+    def __init__(self, low, high, *, log=False, prior=None, guess=None):
         log = _prior_to_log(prior, log, "Real")
         _check_bounds("Real", low, high, log)
-        self._set(low=float(low), high=float(high), log=bool(log))
+        self._set(low=float(low), high=float(high), log=bool(log), guess=None)
+        if guess is not None:
+            self._set(guess=parse_range_guess(self, guess, f"Real({_num(low)}, {_num(high)}"
+                                              f"{', log=True' if log else ''})"))
 
     def __repr__(self):
-        return f"Real({self.low!r}, {self.high!r}, log={self.log})"
+        return f"Real({self.low!r}, {self.high!r}, log={self.log}{_guess_text(self)})"
 
     def to_unit(self, value):
         lo, hi, v = self.low, self.high, float(value)
@@ -158,7 +174,11 @@ class Integer(_Dimension):
     log : bool, default=False
         Search on a log scale (``low`` must then be positive).
     prior : {"uniform", "log-uniform"}, default=None
-        scikit-optimize's spelling of ``log``.
+        scikit-optimize's spelling of ``log`` (not a belief: that is ``guess``).
+    guess : float, (float, float), frozen scipy.stats distribution or None, default=None
+        Your best guess of a good value, as for :class:`Real`; a discrete
+        distribution (``scipy.stats.poisson(3)``) gives each integer its
+        probability.
 
     Examples
     --------
@@ -167,9 +187,9 @@ class Integer(_Dimension):
     10
     """
 
-    __slots__ = ("low", "high", "log")
+    __slots__ = ("low", "high", "log", "guess")
 
-    def __init__(self, low, high, *, log=False, prior=None):
+    def __init__(self, low, high, *, log=False, prior=None, guess=None):
         log = _prior_to_log(prior, log, "Integer")
         for name, v in (("low", low), ("high", high)):
             if not isinstance(v, numbers.Integral) or isinstance(v, bool):
@@ -180,10 +200,13 @@ class Integer(_Dimension):
                     + (f"write {int(v)}, or " if whole else "") + "use Real for a continuous range."
                 )
         _check_bounds("Integer", low, high, log)
-        self._set(low=int(low), high=int(high), log=bool(log))
+        self._set(low=int(low), high=int(high), log=bool(log), guess=None)
+        if guess is not None:
+            self._set(guess=parse_range_guess(self, guess, f"Integer({low}, {high}"
+                                              f"{', log=True' if log else ''})"))
 
     def __repr__(self):
-        return f"Integer({self.low!r}, {self.high!r}, log={self.log})"
+        return f"Integer({self.low!r}, {self.high!r}, log={self.log}{_guess_text(self)})"
 
     def _log_edges(self):
         # In log scale each integer owns the slice [log(v - .5), log(v + .5)].
@@ -308,25 +331,33 @@ class Categorical(_Dimension):
         identity). A str is refused (``["abc"]`` is one choice), and so is a set
         (no fixed order).
     prior : None, default=None
-        Accepted (and ignored) for scikit-optimize compatibility: choices are
-        drawn uniformly.
+        Accepted (and ignored) for scikit-optimize compatibility: without a
+        ``guess`` choices are drawn uniformly.
     transform : None, default=None
         Accepted (and ignored) for scikit-optimize compatibility.
+    guess : dict, list of float or None, default=None
+        Your belief of which choices are good, as weights: ``{choice: weight}``
+        (weights summing to at most 1 leave the rest to the choices not named)
+        or one weight per choice; see :ref:`guesses`.
 
     Examples
     --------
     >>> from sktune import Categorical
     >>> Categorical(["relu", "tanh"]).from_unit(0.9)
     'tanh'
+    >>> Categorical(["rbf", "linear", "poly"], guess={"rbf": 0.6})
+    Categorical(['rbf', 'linear', 'poly'], guess=[0.6, 0.2, 0.2])
     """
 
-    __slots__ = ("choices",)
+    __slots__ = ("choices", "guess")
 
-    def __init__(self, choices, *, prior=None, transform=None):
-        self._set(choices=tuple(_check_choices(choices, "Categorical")))
+    def __init__(self, choices, *, prior=None, transform=None, guess=None):
+        self._set(choices=tuple(_check_choices(choices, "Categorical")), guess=None)
+        if guess is not None:
+            self._set(guess=parse_choice_guess(self.choices, guess, "Categorical"))
 
     def __repr__(self):
-        return f"Categorical({list(self.choices)!r})"
+        return f"Categorical({list(self.choices)!r}{_guess_text(self)})"
 
     @property
     def n_features(self):
@@ -436,7 +467,15 @@ def _prior_to_log(prior, log, cls):
         return True
     if prior == "uniform":
         return False
-    raise ValueError(f"{cls}: 'prior' must be 'uniform' or 'log-uniform'. Got {prior!r} instead.")
+    hint = ""
+    if not isinstance(prior, str):  # a belief about the value, in the wrong keyword
+        hint = "; a best guess of the value (a centre, or a distribution) goes in 'guess='"
+    raise ValueError(f"{cls}: 'prior' must be 'uniform' or 'log-uniform' (scikit-optimize's "
+                     f"scale). Got {prior!r} instead{hint}.")
+
+
+def _guess_text(dim):
+    return "" if dim.guess is None else f", guess={dim.guess!r}"
 
 
 def to_dimension(name, spec, *, where=None):
@@ -628,6 +667,40 @@ class Subspace:
     def sample(self, n, rng) -> list[dict]:
         rng = np.random.default_rng(rng)
         return [self.from_unit(u) for u in rng.random((n, len(self)))]
+
+    @property
+    def has_guess(self) -> bool:
+        """Whether any dimension holds a ``guess``."""
+        return any(d.guess is not None for d in self.dimensions)
+
+    def through_guess(self, U, gamma=1.0) -> np.ndarray:
+        """Uniform points ``U`` (rows in the unit cube) moved to follow the guesses.
+
+        Each column of a dimension with a ``guess`` goes through the quantile
+        function of the guess raised to ``gamma`` (1: the guess itself; towards
+        0: flatter); the other columns are returned as they are.
+        """
+        U = np.array(U, dtype=float, copy=True)
+        for j, d in enumerate(self.dimensions):
+            if d.guess is not None:
+                U[..., j] = d.guess.ppf(U[..., j], gamma)
+        return U
+
+    def log_guess(self, params_list) -> np.ndarray:
+        """The guesses' joint log density (on the unit cube) at each configuration."""
+        out = np.zeros(len(params_list))
+        for n, d in zip(self.names, self.dimensions):
+            if d.guess is not None:
+                out += d.guess.log_density([d.to_unit(p[n]) for p in params_list])
+        return out
+
+    def guess_agreement(self, observed) -> float:
+        """How far ``observed`` ``(params, score)`` pairs bear the guesses out, in [0, 1]
+        (see :func:`sktune._guess.agreement`); only this subspace's pairs count."""
+        pairs = [(p, s) for p, s in observed if self.contains(p)]
+        if len(pairs) < 4:
+            return 1.0
+        return agreement(self.log_guess([p for p, _ in pairs]), [s for _, s in pairs])
 
     def contains(self, params) -> bool:
         return set(params) == set(self.names) and all(

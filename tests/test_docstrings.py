@@ -13,7 +13,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 # Public modules whose ``__all__`` is the public API.
 MODULES = ["sktune", "sktune.callbacks", "sktune.plots", "sktune.progress", "sktune.resources",
            "sktune.records.journal", "sktune.demo", "sktune.importance",
-           "sktune.report"]
+           "sktune.report", "sktune.selection", "sktune.racing"]
 
 # Checks every public class and function passes (numpydoc's codes):
 # GL08 no docstring, SS01 no summary, PR01 parameter not documented, PR02 unknown

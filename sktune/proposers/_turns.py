@@ -12,7 +12,9 @@ class SubspaceTurns(Proposer):
     Subclasses implement ``_ask_one(i, pending, taken)``: a new configuration of
     subspace ``i`` (not in ``taken``), or None when that subspace has none
     left. ``self._random`` gives the random points a model starts from; it reads
-    the same observations, so those points skip the configurations already tried.
+    the same observations, so those points skip the configurations already tried,
+    and draws from the dimensions' guesses (``guess_strength``, see
+    :class:`RandomProposer`).
 
     A space with per-subspace counts (``SearchSpace.n_iters``, from scikit-optimize's
     ``(dict, n_iter)`` pairs) gets that many proposals in each subspace: a subspace
@@ -21,10 +23,12 @@ class SubspaceTurns(Proposer):
     the turns go round all subspaces again.
     """
 
-    def __init__(self, space, *, random_state=None, observations=None):
+    def __init__(self, space, *, random_state=None, observations=None, guess_strength=10.0):
         super().__init__(space, random_state=random_state, observations=observations)
+        self.guess_strength = guess_strength
         self._random = RandomProposer(self.space, random_state=self.rng,
-                                      observations=self.observations)
+                                      observations=self.observations,
+                                      guess_strength=guess_strength)
         self._turn = 0
         self._asked = [0] * len(self.space.subspaces)
 

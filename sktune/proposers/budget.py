@@ -36,11 +36,17 @@ class BudgetProposer(Proposer):
         take a categorical as one dimension.
     random_fraction : float, default=1/3
     random_state : int, Generator or None
+    guess_strength : float, default=10.0
+        How long the dimensions' guesses hold (see :ref:`guesses`): the random
+        proposals follow them as :class:`RandomProposer` draws (the first
+        rungs of Hyperband start from the guesses), and so do the budgets'
+        models.
     """
 
     def __init__(self, space, *, model="random", min_points=None, random_fraction=1 / 3,
-                 random_state=None):
+                 random_state=None, guess_strength=10.0):
         super().__init__(space, random_state=random_state)
+        self.guess_strength = guess_strength
         self.model = model
         if model == "tpe":  # one input per dimension
             n_inputs = max(len(s) for s in self.space.subspaces)
@@ -49,7 +55,8 @@ class BudgetProposer(Proposer):
         self.min_points = min_points if min_points is not None else max(n_inputs + 2, 6)
         self.random_fraction = random_fraction
         self._random = RandomProposer(self.space, random_state=self.rng,
-                                      observations=self.observations)
+                                      observations=self.observations,
+                                      guess_strength=guess_strength)
         self._models: dict[float, Proposer] = {}  # budget -> model of its results
         self.model_budgets_: list = []  # budget whose model made each proposal (None: random)
 
@@ -98,5 +105,5 @@ class BudgetProposer(Proposer):
         if self.model in _MODELS and budget is not None and budget not in self._models:
             self._models[budget] = _MODELS[self.model](
                 self.space, n_initial_points=1, random_state=self.rng,
-                observations=self.observations.at(budget),
+                observations=self.observations.at(budget), guess_strength=self.guess_strength,
             )

@@ -36,9 +36,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+from .._guess import agreement, decay
 from ..space import Categorical, Integer
 from ._turns import SubspaceTurns
 from .base import enumerate_subspace, subspace_size
+from .transfer import PriorMean, ShiftedPosterior, prior_weight
 
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -129,6 +131,24 @@ class _Encoding:
         )  # columns moved by gradient steps (integers relaxed, then snapped)
         self.has_discrete = any(c[0] != "real" for c in self.columns)
         self.size = subspace_size(subspace)
+        self.guessed = [c for c in self.columns if c[2].guess is not None]
+
+    def log_guess(self, Z, grad=False):
+        """Sum over the dimensions with a guess of its log density at feature rows ``Z``
+        (and the gradient in the features: nonzero on real and integer columns)."""
+        total = np.zeros(len(Z))
+        G = np.zeros_like(Z) if grad else None
+        for kind, j, dim, _ in self.guessed:
+            if kind == "cat":
+                k = len(dim.choices)
+                u = (np.argmax(Z[:, j : j + k], axis=1) + 0.5) / k
+                total += dim.guess.log_density(u)
+                continue
+            value, slope = dim.guess.log_density(Z[:, j], grad=True)
+            total += value
+            if grad:
+                G[:, j] = slope
+        return (total, G) if grad else total
 
     def features(self, params_list):
         return np.array([self.space.to_features(p) for p in params_list]).reshape(
@@ -432,6 +452,20 @@ class GPProposer(SubspaceTurns):
     observations : Observations or None, default=None
         The results to read, shared with a proposer that asks this one (a
         budget's model in Hyperband); a new store by default.
+    guess_strength : float, default=10.0
+        How long the dimensions' guesses hold (piBO's beta, see :ref:`guesses`):
+        the initial points follow them (as :class:`RandomProposer` draws), and
+        the acquisition is multiplied by the product of their densities raised
+        to ``min(1, beta / n)`` after ``n`` trials of the subspace, times the
+        agreement of the results with the guesses (their rank correlation,
+        floored at 0), added to the log acquisition (to the bound itself for
+        LCB). Half the random candidates screened come from the guesses, as
+        flattened. No effect without a guess.
+    prior_results : list of (dict, float) or None, default=None
+        ``(params, score)`` of *another* task (a related data set): their
+        rank-normalised scores give the GP a prior mean, whose weight moves from
+        1 towards its correlation with this task's scores as results arrive
+        (see :mod:`sktune.proposers.transfer`). They are never observations.
 
     Examples
     --------
@@ -456,14 +490,19 @@ class GPProposer(SubspaceTurns):
        parallelize optimization". 2010 (constant liar).
     .. [4] C. Hvarfner, E. O. Hellsten, L. Nardi. "Vanilla Bayesian Optimization
        Performs Great in High Dimensions". ICML 2024 (length-scale priors).
+    .. [5] C. Hvarfner, D. Stoll, A. Souza, M. Lindauer, F. Hutter, L. Nardi.
+       "piBO: Augmenting Acquisition Functions with User Beliefs for Bayesian
+       Optimization". ICLR 2022 (the guesses' decaying weight).
     """
 
     def __init__(
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
-        kernel_fit="direct", random_state=None, observations=None,
+        kernel_fit="direct", random_state=None, observations=None, prior_results=None,
+        guess_strength=10.0,
     ):
-        super().__init__(space, random_state=random_state, observations=observations)
+        super().__init__(space, random_state=random_state, observations=observations,
+                         guess_strength=guess_strength)
         if acq_func not in ("EI", "PI", "LCB"):
             raise ValueError(f"acq_func must be 'EI', 'PI' or 'LCB'. Got {acq_func!r} instead.")
         self.n_initial_points = n_initial_points
@@ -478,6 +517,19 @@ class GPProposer(SubspaceTurns):
             raise ValueError(f"kernel_fit must be 'direct' or 'sklearn'. Got {kernel_fit!r} instead.")
         self._models = [_SubspaceModel(s, self.rng, use_sklearn=kernel_fit == "sklearn")
                         for s in self.space.subspaces]
+        self._guess_weight = None
+        self.prior_results = [] if prior_results is None else list(prior_results)
+        self._priors: dict[int, PriorMean | None] = {}
+
+    def _prior_mean(self, i):
+        """The prior mean of subspace ``i`` from ``prior_results`` (None: too few)."""
+        if i not in self._priors:
+            sub = self.space.subspaces[i]
+            rows = [(p, s) for p, s in self.prior_results if np.isfinite(s) and sub.contains(p)]
+            self._priors[i] = None if len(rows) < 3 else PriorMean(
+                _SubspaceModel(sub, self.rng), self._models[i].enc.features([p for p, _ in rows]),
+                [s for _, s in rows])
+        return self._priors[i]
 
     # -- one proposal -----------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
@@ -492,7 +544,16 @@ class GPProposer(SubspaceTurns):
         history = self._cap(history, self.max_history, 2)
         Z = enc.features([p for p, _ in history])
         y = np.array([s for _, s in history])
+        self._guess_weight = None
+        if enc.guessed:  # piBO: the acquisition times the guesses' density ** gamma, in log
+            gamma = decay(self.guess_strength, n_tried) * agreement(enc.log_guess(Z), y)
+            self._guess_weight = (enc, gamma)
         y = _warp(y) if self.warp else (y - y.mean()) / max(y.std(), 1e-12)
+        prior = self._prior_mean(i) if self.prior_results else None
+        total = y  # with a prior, the GP models what the prior mean leaves
+        if prior is not None:
+            weight = prior_weight(y, prior.mean(Z))
+            y = y - weight * prior.mean(Z)
         n_obs = len(history)
         # refit the kernel hyperparameters (warm-started) after every new observation
         # while they are few, then every few: with many points one more moves them little
@@ -501,7 +562,7 @@ class GPProposer(SubspaceTurns):
             maxiter = 200 if model.theta is None else (50 if n_obs <= 60 else 20)
             model.fit_hyperparameters(Z[idx], y[idx], maxiter)
             model.n_fitted = n_obs
-        best = float(y.max())
+        best = float(total.max())
         # constant liar: pending trials count as the worst score seen, and so do failed
         # ones, for the acquisition only (the hyperparameters never see them), so that
         # neither is proposed again nor its neighbourhood searched over and over
@@ -509,21 +570,31 @@ class GPProposer(SubspaceTurns):
         own_pending = [p for p in pending if sub.contains(p)] + failed[-self.max_history // 4:]
         if own_pending:
             Zp = enc.features(own_pending)
-            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, np.full(len(Zp),
-                                                                                 y.min())]))
+            liar = np.full(len(Zp), total.min())
+            if prior is not None:
+                liar = liar - weight * prior.mean(Zp)
+            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, liar]))
         else:
             post = model.posterior(Z, y)
-        return self._optimise_acquisition(model, post, Z, y, best, taken)
+        if prior is not None:
+            post = ShiftedPosterior(post, prior, weight)
+        return self._optimise_acquisition(model, post, Z, total, best, taken)
 
     # -- acquisition optimisation -----------------------------------------------------------------
     def _acq(self, post, Z, best, grad=False):
+        weight = self._guess_weight  # (encoding, gamma): piBO's weight, or None
         if not grad:
             mu, sigma = post.predict(Z)
-            return acquisition(self.acq_func, mu, sigma, best, xi=self.xi, kappa=self.kappa)
+            value = acquisition(self.acq_func, mu, sigma, best, xi=self.xi, kappa=self.kappa)
+            return value if weight is None else value + weight[1] * weight[0].log_guess(Z)
         mu, sigma, d_mu, d_sigma = post.predict(Z, grad=True)
         value, a_mu, a_sigma = acquisition(self.acq_func, mu, sigma, best, xi=self.xi,
                                            kappa=self.kappa, grad=True)
-        return value, a_mu[:, None] * d_mu + a_sigma[:, None] * d_sigma
+        g = a_mu[:, None] * d_mu + a_sigma[:, None] * d_sigma
+        if weight is not None:
+            lw, dlw = weight[0].log_guess(Z, grad=True)
+            value, g = value + weight[1] * lw, g + weight[1] * dlw
+        return value, g
 
     def _optimise_acquisition(self, model, post, Z_obs, y_obs, best, taken):
         enc = model.enc
@@ -533,6 +604,9 @@ class GPProposer(SubspaceTurns):
             return self._first_new(enc, cand, values, taken)
         rng = self.rng
         U = rng.random((self.n_candidates, len(enc.columns)))
+        if self._guess_weight is not None:  # half the random candidates from the guesses
+            half = self.n_candidates // 2
+            U[:half] = enc.space.through_guess(U[:half], self._guess_weight[1])
         cand = enc.from_unit(U)
         # points near the incumbents: a few coordinates moved a little, categories sometimes
         top = Z_obs[np.argsort(-y_obs)[:5]]

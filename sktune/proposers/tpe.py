@@ -2,7 +2,9 @@
 
 The observations of a subspace are split into the best ``gamma`` fraction
 ("good") and the rest ("bad"). Each group gets a density over the space: a
-mixture of one kernel per observation and a uniform prior component. A kernel
+mixture of one kernel per observation and a prior component, uniform (in the
+good density of a space with guesses: the guesses, flattening as trials come
+in). A kernel
 is a product over the dimensions, so the densities are multivariate (the
 interactions between dimensions count, as in BOHB): a truncated normal on the
 unit coordinate of a real or integer dimension (log-warped where asked), and
@@ -24,6 +26,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp, ndtr, ndtri
 
+from .._guess import decay
 from ..space import Categorical
 from ._turns import SubspaceTurns
 
@@ -41,11 +44,16 @@ class _Parzen:
         Category indices of the categorical dimensions.
     n_choices : ndarray of shape (n_cat,)
     prior_weight : float
-        Weight of the uniform component, relative to one point's weight.
+        Weight of the prior component, relative to one point's weight.
+    guesses : tuple of (list, list, float) or None
+        The prior component's guesses on the continuous and on the categorical
+        dimensions (None where a dimension has none) and the exponent they are
+        raised to; None: a uniform prior component.
     """
 
-    def __init__(self, U, C, n_choices, prior_weight):
+    def __init__(self, U, C, n_choices, prior_weight, guesses=None):
         self.U, self.C = U, C
+        self.guesses = guesses
         self.n_choices = n_choices
         n, d = len(U), U.shape[1] + C.shape[1]
         # Scott-like rule on the unit cube: narrower with more points, in more dimensions
@@ -66,7 +74,10 @@ class _Parzen:
         n = len(self.U)
         comp = rng.choice(n + 1, size=m, p=self.w)
         U = rng.random((m, self.U.shape[1]))  # the prior's draws, kept where comp == n
-        C = np.floor(rng.random((m, len(self.n_choices))) * self.n_choices).astype(int)
+        R = rng.random((m, len(self.n_choices)))
+        C = np.floor(R * self.n_choices).astype(int)
+        if self.guesses is not None:  # the prior's draws follow the guesses
+            U, C = self._through_guesses(U, R, C, comp == n)
         for row, k in enumerate(comp):
             if k == n:
                 continue
@@ -76,6 +87,37 @@ class _Parzen:
                     continue
                 C[row, j] = own
         return U, C
+
+    def _through_guesses(self, U, R, C, rows):
+        """The prior's uniform draws (``U``; ``R`` of the categories) moved through the
+        guesses, on ``rows``."""
+        cont, cat, gamma = self.guesses
+        U = U.copy()
+        for j, guess in enumerate(cont):
+            if guess is not None:
+                U[rows, j] = guess.ppf(U[rows, j], gamma)
+        for j, guess in enumerate(cat):
+            if guess is not None:
+                k = int(self.n_choices[j])
+                C[rows, j] = np.minimum((guess.ppf(R[rows, j], gamma) * k).astype(int), k - 1)
+        return U, C
+
+    def _log_prior(self, U, C):
+        """Log density of the prior component at the rows of ``U`` / ``C``."""
+        if self.guesses is None:
+            return np.full(len(U), -np.log(self.n_choices).sum())
+        cont, cat, gamma = self.guesses
+        out = np.zeros(len(U))
+        for j, guess in enumerate(cont):
+            if guess is not None:
+                out += guess.log_density(U[:, j], gamma=gamma)
+        for j, guess in enumerate(cat):
+            k = self.n_choices[j]
+            if guess is None:
+                out -= np.log(k)
+            else:  # the probability of the category: density times the slice's width
+                out += guess.log_density((C[:, j] + 0.5) / k, gamma=gamma) - np.log(k)
+        return out
 
     def _truncated_normal(self, mu, rng):
         """One draw per coordinate of N(mu, sigma) truncated to [0, 1], by inversion."""
@@ -91,7 +133,7 @@ class _Parzen:
                  - self._log_mass[None]).sum(axis=2)
         same = C[:, None, :] == self.C[None, :, :]  # (m, n, n_cat)
         log_k = log_k + np.where(same, np.log(self.p_own), np.log(self.p_other)).sum(axis=2)
-        log_prior = np.full((len(U), 1), -np.log(self.n_choices).sum())
+        log_prior = self._log_prior(U, C)[:, None]
         return logsumexp(np.hstack([log_k, log_prior]) + self.log_w[None], axis=1)
 
 
@@ -111,12 +153,23 @@ class TPEProposer(SubspaceTurns):
     n_ei_candidates : int, default=24
         Candidates drawn from the good density per proposal.
     prior_weight : float, default=1.0
-        Weight of the uniform component of each density, relative to one observation.
+        Weight of the prior component of each density, relative to one
+        observation: uniform, except in the good density of a space with
+        guesses.
     random_state : int, Generator or None
         Seeds the proposals.
     observations : Observations or None, default=None
         The results to read, shared with a proposer that asks this one (a
         budget's model in Hyperband); a new store by default.
+    guess_strength : float, default=10.0
+        How long the dimensions' guesses hold (piBO's beta, see :ref:`guesses`):
+        the initial points follow them (as :class:`RandomProposer` draws), and
+        the good density's prior component is the product of the guesses
+        raised to ``min(1, beta / n)`` after ``n`` trials of the subspace, times
+        the agreement of the results with the guesses (their rank correlation,
+        floored at 0), so candidates are drawn from them and the ratio favours
+        them, tending to the uniform component of plain TPE. No effect without
+        a guess.
 
     Examples
     --------
@@ -142,8 +195,9 @@ class TPEProposer(SubspaceTurns):
     """
 
     def __init__(self, space, *, n_initial_points=10, gamma=0.15, n_ei_candidates=24,
-                 prior_weight=1.0, random_state=None, observations=None):
-        super().__init__(space, random_state=random_state, observations=observations)
+                 prior_weight=1.0, random_state=None, observations=None, guess_strength=10.0):
+        super().__init__(space, random_state=random_state, observations=observations,
+                         guess_strength=guess_strength)
         if not 0 < gamma < 1:
             raise ValueError(f"gamma must be in (0, 1). Got {gamma!r} instead.")
         if not prior_weight > 0:
@@ -174,12 +228,19 @@ class TPEProposer(SubspaceTurns):
         cont = [j for j, d in enumerate(sub.dimensions) if not isinstance(d, Categorical)]
         cat = [j for j, d in enumerate(sub.dimensions) if isinstance(d, Categorical)]
         n_choices = np.array([len(sub.dimensions[j].choices) for j in cat], dtype=float)
+        # the good density's prior component is the guesses, flattening as trials come in
+        guesses = None
+        if sub.has_guess:
+            n_tried = n_good + len(bad)  # the finite results, failed and pending trials
+            gamma = decay(self.guess_strength, n_tried) * sub.guess_agreement(history)
+            guesses = ([sub.dimensions[j].guess for j in cont],
+                       [sub.dimensions[j].guess for j in cat], gamma)
         densities = []
-        for group in (good, bad):
+        for group, prior in ((good, guesses), (bad, None)):
             # the space's unit coordinates; a category's is the centre of its slice
             units = np.array([sub.to_unit(p) for p in group]).reshape(len(group), len(sub))
             C = np.floor(units[:, cat] * n_choices).astype(int)
-            densities.append(_Parzen(units[:, cont], C, n_choices, self.prior_weight))
+            densities.append(_Parzen(units[:, cont], C, n_choices, self.prior_weight, prior))
         l_density, g_density = densities
         U, C = l_density.sample(self.n_ei_candidates, self.rng)
         ratio = l_density.log_pdf(U, C) - g_density.log_pdf(U, C)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..racing import is_raced
+
 
 class History:
     """The rows a search recorded, and the one rule that picks the best of them.
@@ -11,7 +13,8 @@ class History:
     The rule: among the rows at the highest *level* that a successful result
     reached (``level(row)``: the budget for Hyperband, whether the full budget
     was trained for PBT, 0 for plain searches), the highest mean test score of
-    ``metric``, the first row on ties. The progress bar, callbacks,
+    ``metric``, the first row on ties. A trial that fold racing dropped is never
+    the best. The progress bar, callbacks,
     ``best_score_so_far_`` and ``best_index_`` all use it, so a callback never
     sees a best that the search could not pick.
 
@@ -55,6 +58,8 @@ class History:
             self._consider(index, level)
 
     def _consider(self, index, level):
+        if is_raced(self.rows[index]):
+            return
         if self.feasible is not None and not self.feasible(self.rows[index]):
             return
         score = self._row_score(self.rows[index])
@@ -69,11 +74,17 @@ class History:
     def eligible(self):
         """Which rows the rule may pick (all of them before any success), constraints
         aside."""
-        return np.array([self._top is None or lv == self._top for lv in self._levels])
+        return np.array([(self._top is None or lv == self._top) and not is_raced(row)
+                         for lv, row in zip(self._levels, self.rows)])
 
     def levels(self):
         """The level of each row."""
         return np.array(self._levels, dtype=float)
+
+    def best_at(self, level):
+        """The best row at ``level`` so far, or None."""
+        best = self._best.get(level)
+        return None if best is None else self.rows[best[1]]
 
     def best_row(self):
         """The best row so far, or None."""

@@ -52,7 +52,12 @@ _RESUME_FREE = {
 # fingerprints of searches that do not use them stay what they were, older journals resume);
 # fit_params and iid are refused unless default
 _LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
-                "objectives": None, "constraints": None, "holdout": None}
+                "objectives": None, "constraints": None, "racing": False,
+                "initial_points": None,
+                "initial_results_as": "auto", "holdout": None}
+# settings fingerprinted by their contents, not their repr (a fitted search's repr shows
+# none of its results): the search adds the part itself (``initial_results``)
+_BY_CONTENT = {"initial_results"}
 
 
 
@@ -80,7 +85,7 @@ def fingerprint(search, space, splits, X, y):
     params = search.get_params(deep=False)
     settings = {
         k: stable_repr(v) for k, v in sorted(params.items())
-        if k not in _RESUME_FREE and k != search._space_param
+        if k not in _RESUME_FREE and k != search._space_param and k not in _BY_CONTENT
         and not (k in _LEFT_OUT_AT and v == _LEFT_OUT_AT[k])
     }
     if isinstance(search.random_state, numbers.Integral):
@@ -166,6 +171,7 @@ class Journal:
         self.path = os.fspath(path)
         self.parts = parts
         self.replay: dict = {}
+        self.rows: list = []  # the result rows of earlier runs (their racing decisions)
         self.n_replayed = 0
         self.resumed = False
         events = []
@@ -199,6 +205,8 @@ class Journal:
                     asked = e.get("asked_start", e["start"])  # the budget the search asked for
                     key = (e["trial_id"], e["fold"], _num(asked), _num(e["stop"]), e["key"])
                     self.replay[key] = e
+                elif e.get("event") == "result":
+                    self.rows.append(e["row"])
         elif entropy is None:
             entropy = int(np.random.SeedSequence().entropy)
         self.entropy = int(entropy)

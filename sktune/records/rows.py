@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from scipy.stats import rankdata
 from sklearn.exceptions import FitFailedWarning
 
 from .._warn import warn
+from ..racing import folds_run, is_raced, race_info
 from ..schedulers.base import TrialResult
 
 _BASE_INFO = ("trial_id", "status", "error", "device")
@@ -46,17 +46,42 @@ def result_to_row(result: TrialResult, error_score, metrics=None) -> dict:
     trained = result.trained_means
     if trained:  # early stopping, a decayed learning rate...
         row["trained"] = trained
+    if result.race is not None:
+        row["race"] = dict(result.race)
     if result.model_sizes is not None:
         row["model_size"] = [np.nan if s is None else float(s) for s in result.model_sizes]
     return row
 
 
-def _rank(means):
+def _rank(means, behind=None):
+    """scikit-learn's ranks (1 = best, ties share the lowest rank, NaN last); the rows
+    ``behind`` (raced trials) rank after every other finite mean."""
     means = np.asarray(means, dtype=float)
     if np.isnan(means).all():
         return np.ones(len(means), dtype=np.int32)
-    filled = np.where(np.isnan(means), np.nanmin(means) - 1, means)
-    return rankdata(-filled, method="min").astype(np.int32)
+    nan = np.isnan(means)
+    group = np.where(nan, 2, 0)
+    if behind is not None:
+        group = np.where(np.asarray(behind) & ~nan, 1, group)
+    filled = np.where(nan, 0.0, means)
+    order = np.lexsort((-filled, group))
+    keys = list(zip(group[order], filled[order]))
+    ranks = np.empty(len(means), dtype=np.int32)
+    rank = 1
+    for pos, i in enumerate(order):
+        if pos and keys[pos] != keys[pos - 1]:
+            rank = pos + 1
+        ranks[i] = rank
+    return ranks
+
+
+def _fold_mean_std(arr, n_run):
+    """Mean and std over the folds each row ran (the first ``n_run[i]`` of row ``i``)."""
+    mean, std = arr.mean(axis=1), arr.std(axis=1)
+    for i in np.flatnonzero(n_run < arr.shape[1]):
+        run = arr[i, : n_run[i]]
+        mean[i], std[i] = run.mean(), run.std()
+    return mean, std
 
 
 def _masked_column(values, present):
@@ -84,10 +109,12 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
     """
     n = len(rows)
     results = {}
+    n_run = np.array([folds_run(r) for r in rows], dtype=int)
+    raced = np.array([is_raced(r) for r in rows], dtype=bool)
     fit = np.array([r["fit_time"] for r in rows], dtype=float).reshape(n, n_splits)
     sco = np.array([r["score_time"] for r in rows], dtype=float).reshape(n, n_splits)
-    results["mean_fit_time"], results["std_fit_time"] = fit.mean(axis=1), fit.std(axis=1)
-    results["mean_score_time"], results["std_score_time"] = sco.mean(axis=1), sco.std(axis=1)
+    results["mean_fit_time"], results["std_fit_time"] = _fold_mean_std(fit, n_run)
+    results["mean_score_time"], results["std_score_time"] = _fold_mean_std(sco, n_run)
 
     names = sorted({k for r in rows for k in r["params"]})
     for name in names:
@@ -104,19 +131,21 @@ def build_cv_results(rows, metrics, n_splits, *, return_train_score, error_score
             ).reshape(n, n_splits)
             for k in range(n_splits):
                 results[f"split{k}_{which}_{m}"] = arr[:, k]
-            mean = arr.mean(axis=1)
+            mean, std = _fold_mean_std(arr, n_run)
             results[f"mean_{which}_{m}"] = mean
             if not np.isfinite(mean).all():  # as GridSearchCV warns
                 warn(f"One or more of the {which} scores are non-finite: {mean}")
-            results[f"std_{which}_{m}"] = arr.std(axis=1)
+            results[f"std_{which}_{m}"] = std
             if which == "test":
-                results[f"rank_test_{m}"] = _rank(mean)
+                results[f"rank_test_{m}"] = _rank(mean, raced)
 
     results["trial_id"] = np.array([r["trial_id"] for r in rows], dtype=int)
     results["status"] = np.array(
-        ["failed" if any(e is not None for e in r["errors"]) else "ok" for r in rows],
-        dtype=object,
+        ["failed" if any(e is not None for e in r["errors"]) else "raced" if is_raced(r)
+         else "ok" for r in rows], dtype=object,
     )
+    if any(race_info(r) for r in rows):  # a racing search
+        results["folds_run"] = n_run
     results["error"] = np.array(
         [next((e for e in r["errors"] if e is not None), "") for r in rows], dtype=object
     )

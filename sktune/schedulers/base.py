@@ -46,6 +46,7 @@ class TrialResult:
     trained: list = field(default_factory=list)  # per fold: where training went unlike asked
     model_sizes: list | None = None  # per fold: bytes of the pickled model (when measured)
     objectives: Any = None  # the objective values to maximise (multi-objective searches)
+    race: dict | None = None  # fold racing's record (see sktune.racing); None: not raced
 
     @property
     def trained_means(self) -> dict:
@@ -129,6 +130,11 @@ class Scheduler:
         first: dicts with ``trial_id`` (whose job seed the step used), ``params``,
         ``start`` and ``stop``. A resumed search whose models were lost reruns them to
         rebuild the models exactly. None: unknown (the work then trains from scratch)."""
+        return None
+
+    def race_level(self, work: Work) -> float | None:
+        """The level at which ``work`` races against the incumbent (fold racing, see
+        :mod:`sktune.racing`), or None when it must run all its folds."""
         return None
 
     def level(self, row: dict) -> float:

@@ -30,6 +30,7 @@ class FIFOScheduler(Scheduler):
         self._issued = 0
         self._done = 0
         self._pending: dict[int, dict] = {}
+        self._worst = np.inf  # the lowest score told so far
         self.n_total = n_iter
 
     def next_work(self, n_free):
@@ -46,13 +47,26 @@ class FIFOScheduler(Scheduler):
             works.append(work)
         return works
 
+    def race_level(self, work):
+        return 0.0  # every trial is complete: it races against the best so far
+
+    # what the proposer learns of a trial dropped by fold racing: its mean over the folds
+    # it ran ("partial"), or the worst score seen so far ("worst"); benchmarks/racing.py
+    # measures both
+    raced_told = "partial"
+
     def on_result(self, result: TrialResult):
         self._pending.pop(result.trial_id, None)
         self._done += 1
         if result.objectives is not None and hasattr(self.proposer, "tell_vector"):
             self.proposer.tell_vector(result.params, result.objectives)
-        else:
-            self.proposer.tell(result.params, result.score if not result.failed else np.nan)
+            return
+        score = result.score if not result.failed else np.nan
+        if np.isfinite(score):
+            self._worst = min(self._worst, score)
+            if result.race and result.race.get("dropped") and self.raced_told == "worst":
+                score = self._worst
+        self.proposer.tell(result.params, score)
 
     def is_finished(self):
         return not self._pending and self._done >= self.n_iter

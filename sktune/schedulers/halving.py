@@ -147,7 +147,8 @@ class _HalvingBase(Scheduler):
             trial.objectives[trial.rung] = np.asarray(result.objectives, dtype=float)
         budget = self._budgets(trial)[trial.rung]
         tell_score = score if np.isfinite(score) else np.nan
-        if isinstance(self.proposer, BudgetProposer):
+        # (through a warm start's FirstPoints, which hands out given points first)
+        if isinstance(getattr(self.proposer, "proposer", self.proposer), BudgetProposer):
             self.proposer.tell(trial.params, tell_score, budget=budget)
         else:
             self.proposer.tell(trial.params, tell_score)
@@ -180,6 +181,14 @@ class _HalvingBase(Scheduler):
     # -- what the search exposes ---------------------------------------------------------------
     fitted_attributes = ("n_resources_", "n_candidates_", "n_iterations_", "n_trials_",
                          "bracket_plan_", "min_resources_", "max_resources_", "resources_used_")
+
+    def race_level(self, work):
+        """Work of the top rung races against the best trained to the same budget (below
+        it, a trial competes for a promotion, not for the best)."""
+        trial = self.trials.get(work.trial_id)
+        if trial is None or not self._is_top(trial):
+            return None
+        return float(work.info["n_resources"])
 
     def level(self, row):
         """The budget: the best is chosen at the highest budget reached successfully."""

@@ -29,11 +29,23 @@ from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCal
 from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
 from ..objectives import Objectives, explain_choice, pareto_ranks_by_level
+from ..racing import FoldRace, decisions_from_rows
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
-from ..records.rows import check_failures
+from ..records.rows import check_failures, result_to_row
 from ..resources import FullFit, quiet_trial_nets
+from ..schedulers.base import TrialResult, Work
+from ..selection import standard_error, tied_with_best
 from ..space import SearchSpace
+from ..warm_start import (
+    TASK_PARTS,
+    FirstPoints,
+    best_configurations,
+    check_points,
+    choose_use,
+    n_seeds,
+    read_initial_results,
+)
 from ._checks import check_data, make_splits
 from ._delegation import DelegationMixin
 
@@ -72,6 +84,13 @@ _COMMON_CONSTRAINTS = {
         isinstance(k, str) for k in v), "a list of metric or cost names, or a dict of them")],
     "constraints": [NONE, Check(lambda v: isinstance(v, dict) and all(
         isinstance(k, str) for k in v), "a dict of metric or cost names to bounds")],
+    "racing": [BOOL, Interval(float, 0, 0.5, closed="neither")],
+    "initial_points": [NONE, Check(lambda v: isinstance(v, (list, tuple)) and all(
+        isinstance(p, dict) for p in v), "a list of dicts of parameter values")],
+    "initial_results": [NONE, Check(lambda v: isinstance(v, (str, os.PathLike, dict)) or hasattr(
+        v, "cv_results_") or hasattr(v, "columns") or hasattr(v, "fit"),
+        "a fitted search, its cv_results_ (dict or DataFrame) or a journal path")],
+    "initial_results_as": [Options("auto", "results", "prior")],
 }
 
 
@@ -180,12 +199,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         check_data(estimator, X, y, fit_params, self)
         cv = check_cv(self.cv, y, classifier=is_classifier(estimator))
         splits = make_splits(cv, X, y, routed.split, self)
+        self._test_train_ratio = float(np.mean([len(te) / max(len(tr), 1) for tr, te in splits]))
         classes = np.unique(y) if is_classifier(estimator) and y is not None else None
         context = FitContext(_compat.num_rows(X), len(splits), classes)
         self._objectives = self._check_objectives(scorers, multimetric)
+        self._check_racing(len(splits))
         self._classes = classes
         self.resource_ = self._make_resource(estimator, space, context)
-        journal = self._open_journal(space, splits, X, y)
+        parts = fingerprint(self, space, splits, X, y)
+        self.task_fingerprint_ = {k: parts[k] for k in TASK_PARTS}
+        self._read_warm_start(space, parts, context)
+        journal = self._open_journal(parts)
         seed_seq = np.random.SeedSequence(
             journal.entropy if journal is not None else _entropy(self.random_state))
         # after the journal's fingerprint (of the splits as cv gave them) and seed
@@ -235,6 +259,28 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 f"rows meeting 'constraints' (one of {list(scorers)}), or is a callable.")
         return Objectives(objectives, constraints, list(scorers), type(self).__name__)
 
+    def _check_racing(self, n_splits):
+        """Refuse ``racing`` where it cannot work, before any training."""
+        if getattr(self, "racing", False) is False:
+            return
+        name = type(self).__name__
+        if self._objectives is not None:
+            raise ValueError(
+                f"The 'racing' parameter of {name} races on one score; it cannot be used with "
+                "'objectives'. Set racing=False for a multi-objective search.")
+        if n_splits < 3:
+            warn(f"racing={self.racing!r} has no effect with {n_splits} CV folds: a trial "
+                 "races from its third fold on (use cv >= 3).")
+
+    def _make_race(self, n_splits, journal):
+        """The :class:`~sktune.racing.FoldRace` of ``racing`` (None without racing)."""
+        racing = getattr(self, "racing", False)
+        if racing is False or n_splits < 3:
+            return None
+        decided = {} if journal is None else decisions_from_rows(journal.rows)
+        return FoldRace(n_splits, _RACING_ALPHA if racing is True else float(racing),
+                        decided=decided)
+
     def get_metadata_routing(self):
         """The metadata routing of the search, as in scikit-learn's searches.
 
@@ -247,13 +293,112 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         scorers, multimetric = build_scorers(self.estimator, self.scoring)
         return search_router(self, scorers, multimetric)
 
-    def _open_journal(self, space, splits, X, y):
+    def _open_journal(self, parts):
         """Open ``self.journal`` (None without one); a resumed journal brings its seed."""
         path = getattr(self, "journal", None)
         if path is None:
             return None
         entropy = None if self.random_state is None else _entropy(self.random_state)
-        return Journal(path, fingerprint(self, space, splits, X, y), entropy)
+        imported = self._warm["imported"]
+        if imported is not None:  # resumed only with the same imported rows, used the same way
+            parts = {**parts, "initial_results": f"{self._warm['use']}:{imported.digest()}"}
+        return Journal(path, parts, entropy)
+
+    # -- warm start ------------------------------------------------------------------------
+    _imports_as_results = True  # PopulationSearchCV: a member's training must run
+
+    def _read_warm_start(self, space, parts, context):
+        """Read and check ``initial_points`` and ``initial_results`` (before any training,
+        and before a journal is opened)."""
+        name = type(self).__name__
+        points = getattr(self, "initial_points", None)
+        points = check_points(list(points or ()), space, f"The 'initial_points' parameter of "
+                              f"{name}")
+        self._warm = {"points": points, "imported": None, "use": None, "results": []}
+        self.initial_results_use_ = None
+        source = getattr(self, "initial_results", None)
+        if source is None:
+            return
+        imported = read_initial_results(source, self)
+        where = f"The 'initial_results' parameter of {name} (from {imported.source})"
+        use = getattr(self, "initial_results_as", "auto")
+        if not self._imports_as_results:
+            if use == "results":
+                raise ValueError(
+                    f"{name} cannot count initial_results as its results: a member's training "
+                    "must run to be continued and exploited. They choose the initial "
+                    "population instead: pass initial_results_as='prior' (or 'auto').")
+            use = "prior"
+        metrics = self._metrics.names or [self._metrics.rank]
+        use = choose_use(imported, use, parts, context.n_splits, metrics, self)
+        rows = imported.rows
+        for row, params in zip(rows, check_points([r.params for r in rows], space, where,
+                                                   what="row")):
+            row.params = params
+        self._warm.update(imported=imported, use=use)
+        self.initial_results_use_ = use
+        if use == "results":
+            results = [r for r in rows if self._counts_as_result(r, context)]
+            if not results:
+                raise ValueError(
+                    f"{name}: none of the initial_results from {imported.source} is a complete "
+                    "training as this search runs them (they were trained to another budget). "
+                    "Pass initial_results_as='prior'.")
+            self._warm["results"] = results
+
+    def _first_points(self, n_design):
+        """``initial_points``, then (imported as a prior) the best imported configurations,
+        at most half of the ``n_design`` first trials."""
+        warm = self._warm
+        first = list(warm["points"])
+        if warm["use"] == "prior":
+            first += best_configurations(warm["imported"].rows, self._metrics.rank,
+                                         n_seeds(n_design), exclude=first)
+        return first
+
+    def _with_first_points(self, proposer, n_design):
+        first = self._first_points(n_design)
+        return FirstPoints(proposer, first) if first else proposer
+
+    def _counts_as_result(self, row, context):
+        """Whether an imported row is a complete training as this search does them."""
+        return row.budget is None
+
+    def _imported_info(self, scheduler):
+        return {"iter": -1}
+
+    def _tell_imported(self, scheduler, result):
+        proposer = scheduler.proposer
+        if result.objectives is not None and hasattr(proposer, "tell_vector"):
+            proposer.tell_vector(result.params, result.objectives)
+        else:
+            proposer.tell(result.params, np.nan if result.failed else result.score)
+
+    def _record_imported(self, history, scheduler):
+        """Imported as results: their rows first (``imported``), told to the proposer."""
+        rows = self._warm["results"]
+        names = self._metrics.names or [self._metrics.rank]
+        rank = self._metrics.rank
+        fill = np.nan if self.error_score == "raise" else float(self.error_score)
+        for i, imp in enumerate(rows):
+            n = len(imp.fit_time)
+            work = Work(-1 - i, dict(imp.params), stop=None, info=self._imported_info(scheduler))
+            result = TrialResult(
+                work=work, test_scores={m: np.asarray(imp.test[m]) for m in names},
+                train_scores={m: np.asarray(v) for m, v in imp.train.items() if m in names},
+                fit_times=np.asarray(imp.fit_time, dtype=float),
+                score_times=np.asarray(imp.score_time, dtype=float),
+                errors=["failed in the imported search"] * n if imp.failed else [None] * n,
+                devices=[None] * n)
+            if not imp.failed:
+                result.score = float(np.mean(imp.test[rank]))
+            row = result_to_row(result, fill, names)
+            row["imported"] = True
+            if self._objectives is not None:
+                result.objectives = self._objectives.maximised([row])[0]
+            if not imp.failed:  # a failure is only told (cv_results_ shows what ran)
+                history.add(result, row)
+            self._tell_imported(scheduler, result)
 
     def _listeners(self, scheduler, journal, n_splits):
         """The event stream's listeners: journal, progress bar, printer, callbacks, hooks."""
@@ -277,6 +422,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         objectives = self._objectives
         history = History(scheduler.level, self._metrics.rank,
                           feasible=None if objectives is None else objectives.feasible)
+        self._record_imported(history, scheduler)
         data.estimator = quiet_trial_nets(data.estimator, self.verbose)  # the refit is not
         models = ModelStore(parse_size(getattr(self, "max_model_memory", None)))
         events = self._listeners(scheduler, journal, n_splits)
@@ -288,7 +434,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             scheduler, ReplayingExecutor(executor, journal), history, events, models,
             n_splits=n_splits, entropy=entropy, metric=self._metrics.rank,
             error_score=self.error_score, started=started, metrics=self._metrics,
-            objectives=objectives, space=space)
+            objectives=objectives, space=space, race=self._make_race(n_splits, journal))
         try:
             with executor:
                 self.n_workers_ = executor.capacity
@@ -324,6 +470,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             rows, sorted(metrics.names), n_splits, return_train_score=self.return_train_score,
             error_score=self.error_score, error_fill=error_fill,
         )
+        if any(r.get("imported") for r in rows):
+            self.cv_results_["imported"] = np.array([bool(r.get("imported")) for r in rows])
         self.history_ = rows
         self.n_splits_ = n_splits
         self.multimetric_ = metrics.multimetric
@@ -337,8 +485,17 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         if self.refit is False and metrics.multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
         self._choose_best(history, metrics.refit_metric)
+        self._mark_ties(metrics.refit_metric or metrics.rank)
         for name, value in scheduler.best_state(history.rows[self.best_index_]).items():
             setattr(self, name, value)
+
+    def _mark_ties(self, metric):
+        """``best_score_std_error_`` and the ``tied_with_best`` column: the rows a paired
+        test on the same folds cannot tell apart from the best (:mod:`sktune.selection`)."""
+        results, i = self.cv_results_, int(self.best_index_)
+        self.best_score_std_error_ = np.float64(standard_error(results, metric)[i])
+        results["tied_with_best"] = tied_with_best(results, i, metric,
+                                                   test_size=self._test_train_ratio)
 
     def _choose_best(self, history, metric):
         """``best_index_`` by the history's rule (or the callable ``refit``), as GridSearchCV:
@@ -423,6 +580,7 @@ def _entropy(random_state):
     return int(random_state)
 
 
+_RACING_ALPHA = 0.05  # racing=True: a trial goes once its win probability is below this
 _REFIT_KEY = 2**32 - 1  # the refit's spawn key: no trial has this id
 
 

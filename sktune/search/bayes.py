@@ -18,6 +18,7 @@ from ..proposers.gp import GPProposer
 from ..proposers.parego import ParEGOProposer
 from ..schedulers.fifo import FIFOScheduler
 from ..space import SearchSpace
+from ..warm_start import prior_scores
 from ._checks import PRE_DISPATCH_CONSTRAINT, capped_n_iter
 from .base import BaseSearch
 
@@ -41,7 +42,9 @@ class BayesSearchCV(BaseSearch):
     search_spaces : dict, list of dict, list of (dict, int) or SearchSpace
         Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
         :class:`~sktune.Categorical`, lists of choices, bounded ``scipy.stats``
-        distributions or scikit-optimize dimensions. A list of dicts gives
+        distributions or scikit-optimize dimensions; a dimension's ``guess``
+        steers the first trials and weighs the model's proposals (see
+        :ref:`guesses`). A list of dicts gives
         conditional sub-spaces, searched in turn (``n_iter`` trials in all). A
         list of ``(dict, n_iter)`` pairs, as in scikit-optimize, runs exactly
         that many trials in each sub-space; an entry without a count then gets
@@ -141,6 +144,45 @@ class BayesSearchCV(BaseSearch):
         Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
+    racing : bool or float, default=False
+        Fold racing (see :ref:`racing`): the folds of a trial run in order, and
+        after its second fold and each one after it, a paired comparison with the
+        incumbent's scores on the same folds estimates the probability that the
+        trial beats it over all folds; below ``racing`` (``True``: 0.05) the
+        trial stops. It is a row with ``status`` ``"raced"``, its ``folds_run``
+        and the mean over those folds, ranked behind every complete trial and
+        never the best; the proposer learns that partial mean. Needs ``cv >= 3``;
+        not with ``objectives``.
+
+    initial_points : list of dict or None, default=None
+        Configurations evaluated first, in order (scikit-optimize's ``x0``,
+        Optuna's ``enqueue_trial``); they are part of the ``n_iter`` trials and
+        of the initial design.
+    initial_results : fitted search, dict, DataFrame, str, path-like or None, default=None
+        Results of an earlier search to start from: a fitted search (sktune's,
+        ``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingGridSearchCV``,
+        ``HalvingRandomSearchCV``), its ``cv_results_`` (a dict or a pandas
+        DataFrame) or the ``journal`` file of an sktune search. Every row must set
+        each parameter of one sub-space of the new space, within its bounds
+        (otherwise ``fit`` raises before any training, naming the parameter).
+        See ``initial_results_as`` and :ref:`warm-start`.
+    initial_results_as : {"auto", "results", "prior"}, default="auto"
+        How ``initial_results`` are used. ``"results"``: they were scored on
+        this data with these CV splits, scoring and estimator, so they are rows
+        of ``cv_results_`` (``imported`` is True), are not run again, may be the
+        best, and the GP learns them before its first proposal (``n_iter`` new
+        trials follow). ``"prior"``: they come from another data set or other
+        splits; the best of them (up to half of ``n_initial_points``) are the
+        first trials, the GP takes their rank-normalised scores as its prior
+        mean (weighted by how well it agrees with this task's scores, see
+        :class:`~sktune.proposers.GPProposer`'s ``prior_results``) and
+        proposes as soon as those first trials are scored, and none of them is
+        reported. ``"auto"``: ``"results"`` when the
+        source's fingerprint of data, splits, scoring and estimator matches
+        this fit's (sktune's searches and journals keep one), else ``"prior"``
+        (with a warning when the source keeps none, as scikit-learn's searches).
+        Rows of a budgeted search (Hyperband, PBT) are never complete fits here:
+        they serve as a prior only.
 
     Attributes
     ----------
@@ -149,10 +191,20 @@ class BayesSearchCV(BaseSearch):
         ``split{k}_test_<metric>``, ``mean_test_<metric>``, ``rank_test_<metric>``,
         fit and score times) and ours (``trial_id``, ``status``, ``error``,
         ``device``, ``iter``). ``pandas.DataFrame(cv_results_)`` reads it.
+    task_fingerprint_ : dict
+        Hashes of the data, CV splits, scoring and estimator of this fit; a later
+        search given this one as ``initial_results`` compares them with its own.
+    initial_results_use_ : {"results", "prior"} or None
+        How ``initial_results`` were used (None without them).
     best_estimator_ : estimator
         The best configuration refitted on all data (``refit=True``).
     best_score_ : float
         Mean cross-validated score of the best configuration.
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
     best_params_ : dict
     best_index_ : int
     scorer_ : callable or dict
@@ -233,8 +285,9 @@ class BayesSearchCV(BaseSearch):
         xi=0.0, kappa=1.96, n_points=1, scoring=None, n_jobs=None, refit=True, cv=None,
         verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
         callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
-        trial_timeout=None, objectives=None, constraints=None, optimizer_kwargs=None,
-        pre_dispatch="2*n_jobs", fit_params=None, iid="deprecated",
+        trial_timeout=None, objectives=None, constraints=None, initial_points=None,
+        initial_results=None, initial_results_as="auto", optimizer_kwargs=None,
+        pre_dispatch="2*n_jobs", fit_params=None, iid="deprecated", racing=False,
     ):
         self.estimator = estimator
         self.search_spaces = search_spaces
@@ -260,10 +313,14 @@ class BayesSearchCV(BaseSearch):
         self.trial_timeout = trial_timeout
         self.objectives = objectives
         self.constraints = constraints
+        self.initial_points = initial_points
+        self.initial_results = initial_results
+        self.initial_results_as = initial_results_as
         self.optimizer_kwargs = optimizer_kwargs
         self.pre_dispatch = pre_dispatch
         self.fit_params = fit_params
         self.iid = iid
+        self.racing = racing
 
     def fit(self, X, y=None, *, groups=None, callback=None, **fit_params):
         """Run the search, then refit the best configuration on all data.
@@ -351,7 +408,19 @@ class BayesSearchCV(BaseSearch):
             counts = [capped_n_iter(n, sub) for n, sub in zip(counts, space.subspaces)]
             space = space._with_n_iters(counts)
             n_total = sum(counts)
+        n_design = gp.get("n_initial_points", 10)
+        if self._warm["use"] == "prior":  # another task's results: a prior mean for the GP
+            prior = prior_scores(self._warm["imported"].rows, self._metrics.rank)
+            gp = {**gp, "prior_results": prior}
+            if len(prior) >= 3:  # the prior mean stands in for the rest of the random design
+                gp["n_initial_points"] = max(2, len(self._first_points(n_design)))
         proposer = GPProposer(space, random_state=rng, **gp)
         if self._objectives is not None:  # several objectives: ParEGO on the GP
             proposer = ParEGOProposer(proposer, len(self._objectives.names), random_state=rng)
+        if len(self._warm["points"]) > n_total:
+            raise ValueError(
+                f"The 'initial_points' parameter of {type(self).__name__} has "
+                f"{len(self._warm['points'])} points, more than the {n_total} trials of the "
+                "search (n_iter): raise n_iter or give fewer points.")
+        proposer = self._with_first_points(proposer, n_design)
         return FIFOScheduler(proposer, n_total, batch_size=self.n_points)

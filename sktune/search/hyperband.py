@@ -56,7 +56,9 @@ class HyperbandSearchCV(BaseSearch):
     param_distributions : dict, list of dict or SearchSpace
         Parameter names mapped to :class:`~sktune.Real`, :class:`~sktune.Integer`,
         :class:`~sktune.Categorical`, lists of choices or ``scipy.stats``
-        distributions. The budget parameter itself may not be searched.
+        distributions; a dimension's ``guess`` steers the proposals, so the
+        first rungs (see :ref:`guesses`). The budget parameter itself may not
+        be searched.
     resource : str or Resource, default="auto"
         What the budget counts: ``"epochs"`` (skorch nets, continued with
         ``partial_fit``), ``"partial_fit"`` (passes over the training fold),
@@ -156,6 +158,40 @@ class HyperbandSearchCV(BaseSearch):
         Bounds the best must meet, such as ``{"fit_time": 30}`` (an upper bound
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
+    racing : bool or float, default=False
+        Fold racing at the top rung (see :ref:`racing`): the folds of a trial
+        trained to ``max_resources`` run in order, and
+        after its second fold and each one after it, a paired comparison with the
+        incumbent's scores on the same folds estimates the probability that the
+        trial beats it over all folds; below ``racing`` (``True``: 0.05) the
+        trial stops. It is a row with ``status`` ``"raced"``, its ``folds_run``
+        and the mean over those folds, ranked behind every complete trial and
+        never the best; the proposer learns that partial mean. Needs ``cv >= 3``;
+        not with ``objectives``.
+
+    initial_points : list of dict or None, default=None
+        Configurations evaluated first: the first candidates of the first
+        bracket, in order (more go on into the next brackets).
+    initial_results : fitted search, dict, DataFrame, str, path-like or None, default=None
+        Results of an earlier search to start from: a fitted search (sktune's,
+        ``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingGridSearchCV``,
+        ``HalvingRandomSearchCV``), its ``cv_results_`` (a dict or a pandas
+        DataFrame) or the ``journal`` file of an sktune search. Every row must set
+        each parameter of one sub-space of the new space, within its bounds
+        (otherwise ``fit`` raises before any training, naming the parameter).
+        See ``initial_results_as`` and :ref:`warm-start`.
+    initial_results_as : {"auto", "results", "prior"}, default="auto"
+        How ``initial_results`` are used. ``"results"``: they were scored on
+        this data with these CV splits, scoring and estimator; the rows trained
+        to ``max_resources`` (an earlier Hyperband search's top rung, or complete
+        fits when ``max_resources="auto"``) count at the top rung: they are rows
+        of ``cv_results_`` (``imported`` is True), are not run again, may be the
+        best, and the proposer learns them at the top budget; the brackets run
+        as planned. ``"prior"``: the best of them (up to half of the first
+        bracket) open the first bracket, and none is reported. ``"auto"``:
+        ``"results"`` when the source's fingerprint of data, splits, scoring and
+        estimator matches this fit's, else ``"prior"`` (with a warning when the
+        source keeps none, as scikit-learn's searches).
 
     Attributes
     ----------
@@ -171,6 +207,16 @@ class HyperbandSearchCV(BaseSearch):
         the end, averaged over the folds.
     best_estimator_, best_score_, best_params_, best_index_ :
         The best result among those at the highest budget planned.
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
+    task_fingerprint_ : dict
+        Hashes of the data, CV splits, scoring and estimator of this fit; a later
+        search given this one as ``initial_results`` compares them with its own.
+    initial_results_use_ : {"results", "prior"} or None
+        How ``initial_results`` were used (None without them).
     pareto_front_ : list of int
         With ``objectives``: the rows of ``cv_results_`` on the Pareto front
         (among those at the highest budget reached).
@@ -256,8 +302,9 @@ class HyperbandSearchCV(BaseSearch):
         proposer="random", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
         random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
-        max_model_memory="2GB", objectives=None, constraints=None,
-        pre_dispatch="2*n_jobs",
+        max_model_memory="2GB", objectives=None, constraints=None, initial_points=None,
+        initial_results=None, initial_results_as="auto",
+        pre_dispatch="2*n_jobs", racing=False,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -286,7 +333,11 @@ class HyperbandSearchCV(BaseSearch):
         self.max_model_memory = max_model_memory
         self.objectives = objectives
         self.constraints = constraints
+        self.initial_points = initial_points
+        self.initial_results = initial_results
+        self.initial_results_as = initial_results_as
         self.pre_dispatch = pre_dispatch
+        self.racing = racing
 
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):
@@ -336,11 +387,32 @@ class HyperbandSearchCV(BaseSearch):
                       continues=self.resource_.continues, n_points=space_size(space))
         if self.asynchronous:
             k = 1 if self.n_brackets is None else self.n_brackets
-            return ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
-                                 n_candidates=self.n_candidates, **common)
-        k = n_table if self.n_brackets is None else self.n_brackets
-        return HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
-                                  concurrent=self.proposer == "random", **common)
+            scheduler = ASHAScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                      n_candidates=self.n_candidates, **common)
+        else:
+            k = n_table if self.n_brackets is None else self.n_brackets
+            scheduler = HyperbandScheduler(proposer, brackets=[i % n_table for i in range(k)],
+                                           concurrent=self.proposer == "random", **common)
+        # given and prior points open the first bracket (and go on into the next ones)
+        first_bracket = scheduler.plan[scheduler.brackets[0]]["n_candidates"][0]
+        scheduler.proposer = self._with_first_points(proposer, first_bracket)
+        return scheduler
+
+    # -- warm start: imported results at the top rung -------------------------------------
+    def _counts_as_result(self, row, context):
+        """A row trained to ``max_resources`` (an earlier Hyperband search's top rung), or
+        a complete fit when ``max_resources="auto"`` (the estimator's own budget, which a
+        plain fit trains)."""
+        if row.budget is None:
+            return self.max_resources == "auto"
+        return abs(float(row.budget) - float(self._budget_bounds(context)[1])) < 1e-9
+
+    def _imported_info(self, scheduler):
+        return {"iter": -1, "rung": -1, "n_resources": scheduler.max_resources, "bracket": -1}
+
+    def _tell_imported(self, scheduler, result):
+        score = np.nan if result.failed else result.score
+        scheduler.proposer.tell(result.params, score, budget=scheduler.max_resources)
 
     def _refit_best(self, estimator, X, y, fit_params):
         stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_

@@ -217,6 +217,23 @@ class PopulationSearchCV(BaseSearch):
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
 
+    initial_points : list of dict or None, default=None
+        The first members of the initial population (at most
+        ``population_size``); the other members are drawn from the space.
+    initial_results : fitted search, dict, DataFrame, str, path-like or None, default=None
+        Results of an earlier search to start from: a fitted search (sktune's,
+        ``GridSearchCV``, ``RandomizedSearchCV``, ``HalvingGridSearchCV``,
+        ``HalvingRandomSearchCV``), its ``cv_results_`` (a dict or a pandas
+        DataFrame) or the ``journal`` file of an sktune search. Every row must set
+        each parameter of one sub-space of the new space, within its bounds
+        (otherwise ``fit`` raises before any training, naming the parameter).
+        See ``initial_results_as`` and :ref:`warm-start`.
+    initial_results_as : {"auto", "prior"}, default="auto"
+        PopulationSearchCV always uses ``initial_results`` as a prior: the best
+        of them (up to half of ``population_size``) are members of the initial
+        population, after ``initial_points``. A member's training must run to be
+        continued and exploited, so ``"results"`` is refused.
+
     Attributes
     ----------
     cv_results_ : dict of numpy arrays
@@ -225,6 +242,11 @@ class PopulationSearchCV(BaseSearch):
         (the member copied before the step, -1 if none), ``step``,
         ``n_resources`` (budget at the end of the step), ``mode`` (``"pbt"`` or
         ``"evolutionary"``), ``trial_id``, ``status``, ``error``, ``device``.
+    task_fingerprint_ : dict
+        Hashes of the data, CV splits, scoring and estimator of this fit; a later
+        search given this one as ``initial_results`` compares them with its own.
+    initial_results_use_ : {"results", "prior"} or None
+        How ``initial_results`` were used (None without them).
         ``mean_test_<metric>`` is what the search selected on (over many rounds,
         on the same folds); with ``holdout``, ``holdout_test_<metric>`` and
         ``std_holdout_test_<metric>`` are the mean and spread of the replays'
@@ -256,6 +278,11 @@ class PopulationSearchCV(BaseSearch):
     best_score_ : float
         Mean CV score of the best member at the end of its training: the score
         PBT selected on, optimistic (see ``best_holdout_score_``).
+    best_score_std_error_ : float
+        The standard error of ``best_score_`` (the standard deviation of the best's
+        fold scores over the square root of their number). ``cv_results_``'s
+        ``tied_with_best`` column marks the trials a paired test on the same folds
+        cannot tell apart from the best (see :mod:`sktune.selection`).
     best_index_ : int
     best_estimator_ : estimator
         Trained on all data by replaying ``best_schedule_`` (``refit=True``).
@@ -330,10 +357,11 @@ class PopulationSearchCV(BaseSearch):
         resample_probability=0.25, perturbation_factors=(0.8, 1.2), burn_in=0,
         synchronous=True, holdout=0.2, holdout_candidates=3, holdout_repeats=3,
         resource="auto", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
-        random_state=None, error_score=np.nan,
-        return_train_score=False, callbacks=None, devices=None, trials_per_device=1,
-        device_param=None, journal=None, trial_timeout=None, max_model_memory="2GB",
-        objectives=None, constraints=None, pre_dispatch="2*n_jobs",
+        random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
+        devices=None, trials_per_device=1, device_param=None, journal=None,
+        trial_timeout=None, max_model_memory="2GB", objectives=None, constraints=None,
+        initial_points=None, initial_results=None, initial_results_as="auto",
+        pre_dispatch="2*n_jobs",
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -367,6 +395,9 @@ class PopulationSearchCV(BaseSearch):
         self.max_model_memory = max_model_memory
         self.objectives = objectives
         self.constraints = constraints
+        self.initial_points = initial_points
+        self.initial_results = initial_results
+        self.initial_results_as = initial_results_as
         self.pre_dispatch = pre_dispatch
 
     # -- validation and parts ------------------------------------------------------------
@@ -454,9 +485,17 @@ class PopulationSearchCV(BaseSearch):
         mutable, continues = self._mutable(space, resource, warn_unexplored=True)
         maximum, interval, budgeted = self._budget(resource, context)
         self.max_resources_, self.perturbation_interval_ = maximum, interval
+        given = self._warm["points"]
+        if len(given) > self.population_size:
+            raise ValueError(
+                f"The 'initial_points' parameter of {type(self).__name__} has {len(given)} "
+                f"points, more than population_size={self.population_size}: each point is "
+                "one member of the initial population.")
         with warnings.catch_warnings():  # members may share a configuration (small spaces)
             warnings.simplefilter("ignore", SpaceExhaustedWarning)
-            initial = RandomProposer(space, random_state=rng).ask(self.population_size)
+            proposer = self._with_first_points(RandomProposer(space, random_state=rng),
+                                               self.population_size)
+            initial = proposer.ask(self.population_size)
         return PBTScheduler(
             space, initial, max_resources=maximum, perturbation_interval=interval,
             mutable=mutable, quantile_fraction=self.quantile_fraction,
@@ -465,6 +504,8 @@ class PopulationSearchCV(BaseSearch):
             continues=continues, budgeted=budgeted, synchronous=self.synchronous,
             random_state=rng,
         )
+
+    _imports_as_results = False  # imported results choose the initial population
 
     # -- the holdout ---------------------------------------------------------------------
     def _search_splits(self, splits, X, y, split_params, entropy):
@@ -520,6 +561,7 @@ class PopulationSearchCV(BaseSearch):
                 self.best_index_ = np.int64(best)
                 self.best_params_ = dict(self.cv_results_["params"][best])
                 self.best_score_ = np.float64(self.cv_results_[f"mean_test_{metric}"][best])
+                self._mark_ties(self._metrics.refit_metric or self._metrics.rank)
                 for key, value in scheduler.best_state(history.rows[best]).items():
                     setattr(self, key, value)
         self.best_holdout_score_ = np.float64(

@@ -1,0 +1,175 @@
+"""Fold racing: a trial stops once it cannot reasonably beat the incumbent."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from sktune import BayesSearchCV, HyperbandSearchCV, Real
+from sktune.racing import win_probability
+
+X, y = load_breast_cancer(return_X_y=True)
+SPACE = {"svc__C": Real(1e-3, 1e3, log=True), "svc__gamma": Real(1e-5, 1e1, log=True)}
+
+
+def svc_search(**kw):
+    params = dict(n_iter=14, cv=5, random_state=0, racing=True)
+    return BayesSearchCV(make_pipeline(StandardScaler(), SVC()), SPACE, **{**params, **kw})
+
+
+@pytest.fixture(scope="module")
+def raced():
+    return svc_search().fit(X, y)
+
+
+def test_win_probability_is_the_t_predictive():
+    d = np.array([-0.02, -0.01, -0.03])
+    n, m = 5, 3
+    s = np.sqrt(((d - d.mean()) ** 2).sum() / (m - 1))
+    expected = stats.t.sf(-n * d.mean() / (s * np.sqrt(2 + 4 / m)), m - 1)
+    assert win_probability(d, n, prior_df=0) == pytest.approx(expected)
+    # symmetric, one half for a tie, certain once every fold ran
+    assert win_probability(-d, n) == pytest.approx(1 - win_probability(d, n))
+    assert win_probability([0.0, 0.0], 5, prior_var=1e-4) == 0.5
+    assert win_probability([0.01] * 5, 5) == 1.0 and win_probability([-0.01] * 5, 5) == 0.0
+    # two equal differences are not certainty: the incumbent's fold variance is the prior
+    assert 0.0 < win_probability([-0.02, -0.02], 5, prior_var=0.02 ** 2) < 0.2
+
+
+def test_win_probability_is_calibrated_under_its_model():
+    # differences drawn from one normal: the final mean beats 0 about as often as predicted
+    rng = np.random.default_rng(0)
+    p, won = [], []
+    for _ in range(4000):
+        mu = rng.normal(0, 0.02)
+        d = rng.normal(mu, 0.02, 5)
+        p.append(win_probability(d[:2], 5, prior_var=0.02 ** 2))
+        won.append(d.mean() > 0)
+    p, won = np.array(p), np.array(won)
+    low = p < 0.05
+    assert low.sum() > 200 and won[low].mean() < 0.05
+
+
+def test_a_raced_trial_is_a_row_that_never_becomes_best(raced):
+    res = raced.cv_results_
+    status = res["status"]
+    dropped = np.flatnonzero(status == "raced")
+    assert len(dropped) >= 3 and len(res["params"]) == 14  # the proposer went on after them
+    assert status[raced.best_index_] == "ok"
+    for i in dropped:
+        k = res["folds_run"][i]
+        assert 2 <= k < 5
+        split = [res[f"split{j}_test_score"][i] for j in range(5)]
+        assert np.isfinite(split[:k]).all() and np.isnan(split[k:]).all()
+        assert res["mean_test_score"][i] == pytest.approx(np.mean(split[:k]))
+        race = raced.history_[i]["race"]
+        assert race["dropped"] and race["p_win"] < 0.05 and race["against"] != i
+    complete = status == "ok"
+    assert (res["folds_run"][complete] == 5).all()
+    # every complete trial ranks before every raced one, whatever their partial means
+    assert res["rank_test_score"][complete].max() < res["rank_test_score"][dropped].min()
+    assert raced.best_score_ == res["mean_test_score"][complete].max()
+
+
+def test_racing_finds_the_same_best_with_fewer_fold_fits(raced):
+    plain = svc_search(racing=False).fit(X, y)
+    assert "folds_run" not in plain.cv_results_
+    fold_fits = raced.cv_results_["folds_run"].sum()
+    assert fold_fits <= 0.8 * 5 * 14
+    # the first trials are the initial design, run alike; the best was never raced
+    assert raced.best_score_ >= plain.best_score_ - 0.01
+
+
+def test_racing_never_changes_a_search_whose_trials_tie():
+    # the C range is so narrow that every trial scores the same on every fold
+    Xc, yc = make_classification(200, 5, random_state=0)
+    space = {"C": Real(1.0, 1.0 + 1e-9)}
+
+    def run(racing):
+        return BayesSearchCV(LogisticRegression(), space, n_iter=6, n_initial_points=3, cv=5,
+                             random_state=0, racing=racing).fit(Xc, yc)
+
+    with_racing, without = run(True), run(False)
+    assert (with_racing.cv_results_["status"] == "ok").all()
+    for key, value in without.cv_results_.items():
+        if "time" not in key:
+            assert json.dumps(np.asarray(with_racing.cv_results_[key]).tolist(), default=str) \
+                == json.dumps(np.asarray(value).tolist(), default=str), key
+    assert with_racing.best_params_ == without.best_params_
+
+
+def _stop_after(n):
+    return lambda state: state.n_trials >= n
+
+
+@pytest.mark.parametrize("n_points", [1, None])
+def test_a_resumed_search_races_as_the_uninterrupted_one(tmp_path, raced, n_points):
+    journal = tmp_path / "run.jsonl"
+    full = raced if n_points == 1 else svc_search(n_points=n_points).fit(X, y)
+    svc_search(n_points=n_points, journal=journal, callbacks=[_stop_after(6)]).fit(X, y)
+    resumed = svc_search(n_points=n_points, journal=journal).fit(X, y)
+    assert resumed.n_replayed_jobs_ > 0
+    for key in ("status", "folds_run", "mean_test_score", "params"):
+        assert np.asarray(resumed.cv_results_[key]).tolist() == \
+            np.asarray(full.cv_results_[key]).tolist(), key
+
+
+def test_the_journal_decision_is_replayed_even_against_another_incumbent(tmp_path):
+    # a journaled race is replayed as it was decided, not decided again
+    journal = tmp_path / "run.jsonl"
+    first = svc_search(n_iter=10, journal=journal).fit(X, y)
+    again = svc_search(n_iter=10, journal=journal).fit(X, y)
+    assert again.n_replayed_jobs_ == first.cv_results_["folds_run"].sum()
+    assert [r.get("race") for r in again.history_] == [r.get("race") for r in first.history_]
+
+
+def test_parallel_racing_gives_the_same_synchronous_results(raced):
+    parallel = svc_search(n_jobs=2).fit(X, y)
+    for key in ("status", "folds_run", "mean_test_score"):
+        assert np.asarray(parallel.cv_results_[key]).tolist() == \
+            np.asarray(raced.cv_results_[key]).tolist()
+
+
+def test_hyperband_races_only_at_the_top_rung():
+    Xc, yc = make_classification(400, 10, random_state=0)
+    search = HyperbandSearchCV(
+        SGDClassifier(random_state=0), {"alpha": Real(1e-6, 1e2, log=True)}, resource="max_iter",
+        max_resources=27, cv=5, random_state=0, racing=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        search.fit(Xc, yc)
+    res = search.cv_results_
+    raced_rows = res["status"] == "raced"
+    assert raced_rows.any()
+    assert (res["n_resources"][raced_rows] == 27).all()
+    assert (res["folds_run"][res["n_resources"] < 27] == 5).all()
+    assert res["status"][search.best_index_] == "ok" and search.best_params_ is not None
+
+
+@pytest.mark.parametrize("racing, match", [
+    (0.7, "The 'racing' parameter of BayesSearchCV must be"),
+    ("yes", "The 'racing' parameter of BayesSearchCV must be"),
+])
+def test_bad_racing_is_refused_before_training(racing, match):
+    with pytest.raises(ValueError, match=match):
+        svc_search(racing=racing).fit(X, y)
+
+
+def test_racing_with_objectives_is_refused():
+    with pytest.raises(ValueError, match="'racing'.*cannot be used with 'objectives'"):
+        svc_search(objectives=["score", "fit_time"]).fit(X, y)
+
+
+def test_racing_with_two_folds_warns_and_runs_every_fold():
+    with pytest.warns(UserWarning, match="no effect with 2 CV folds"):
+        search = svc_search(cv=2, n_iter=4).fit(X, y)
+    assert (search.cv_results_["status"] == "ok").all()
