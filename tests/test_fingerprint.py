@@ -75,6 +75,9 @@ def _hyperband(**kw):
 
 
 def _pbt(**kw):
+    # holdout=None: the loop's results as recorded before the holdout existed (on every
+    # stack); pbt_holdout fingerprints the holdout and its replays
+    kw = {"holdout": None, **kw}
     return PopulationSearchCV(_pipe(), PIPE_SPACE, mutable_params=["clf__alpha", "clf__eta0"],
                               population_size=4, max_resources=8, perturbation_interval=2, cv=2,
                               random_state=0, **kw)
@@ -97,9 +100,12 @@ CASES = {
     "pbt_async": lambda: _pbt(synchronous=False),
     "pbt_evolutionary": lambda: PopulationSearchCV(
         LogisticRegression(), {"C": Real(1e-3, 1e2, log=True)}, mutable_params=["C"],
-        population_size=4, max_resources=6, perturbation_interval=2, cv=2, random_state=0),
+        population_size=4, max_resources=6, perturbation_interval=2, cv=2, random_state=0,
+        holdout=None),
+    "pbt_holdout": lambda: _pbt(holdout=0.2, holdout_candidates=2, holdout_repeats=2),
 }
-JOURNAL_CASES = {"hyperband_sync", "pbt_sync", "bayes_batch", "hyperband_resume"}
+JOURNAL_CASES = {"hyperband_sync", "pbt_sync", "bayes_batch", "hyperband_resume",
+                 "pbt_holdout"}
 CASES["hyperband_resume"] = CASES["hyperband_sync"]  # stopped after 7 results, then resumed
 
 

@@ -67,6 +67,7 @@ def make(kind, estimator, param="C", values=(0.01, 0.1, 1.0, 10.0), budget="max_
         return HyperbandSearchCV(estimator, space, resource=budget, max_resources=9,
                                  min_resources=3, **kw)
     resource = "partial_fit" if budget == "partial_fit" else "fit"
+    kw.setdefault("holdout", None)  # every row in the CV folds, as GridSearchCV's
     return PopulationSearchCV(estimator, space, resource=resource, population_size=4,
                               max_resources=2, perturbation_interval=1, **kw)
 

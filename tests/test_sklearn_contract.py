@@ -47,6 +47,7 @@ def search(kind, estimator, space, n, **kw):
     if kind == "hyperband":
         return HyperbandSearchCV(estimator, space, resource=FullFit(), min_resources=1,
                                  max_resources=1, asynchronous=True, n_candidates=n, **kw)
+    kw.setdefault("holdout", None)  # every row in the CV folds, as GridSearchCV's
     return PopulationSearchCV(estimator, space, resource="fit", max_resources=1,
                               perturbation_interval=1, population_size=max(n, 2), **kw)
 

@@ -67,6 +67,7 @@ def make(kind, estimator, values=C_VALUES, space=None, **kw):
     if kind == "hyperband":
         return HyperbandSearchCV(estimator, space, resource="budget", max_resources=9,
                                  min_resources=3, cv=CV, random_state=0, **kw)
+    kw.setdefault("holdout", None)  # every row in the CV folds, as GridSearchCV's
     return PopulationSearchCV(estimator, space, resource="fit", population_size=4,
                               max_resources=2, perturbation_interval=1, cv=CV, random_state=0,
                               **kw)

@@ -46,6 +46,7 @@ _RESUME_FREE = {
     "n_jobs", "verbose", "callbacks", "journal", "devices", "trials_per_device",
     "device_param", "trial_timeout", "n_iter", "random_state", "estimator", "refit",
     "pre_dispatch",
+    "holdout_candidates", "holdout_repeats",  # PopulationSearchCV's replays, after the loop
 }
 # scikit-optimize's names and parameters added later: left out at their defaults (the
 # fingerprints of searches that do not use them stay what they were, older journals resume);
@@ -53,7 +54,7 @@ _RESUME_FREE = {
 _LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
                 "objectives": None, "constraints": None, "racing": False,
                 "initial_points": None,
-                "initial_results_as": "auto"}
+                "initial_results_as": "auto", "holdout": None}
 # settings fingerprinted by their contents, not their repr (a fitted search's repr shows
 # none of its results): the search adds the part itself (``initial_results``)
 _BY_CONTENT = {"initial_results"}

@@ -135,6 +135,14 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
     def _make_resource(self, estimator, space, context):
         return FullFit()
 
+    def _search_splits(self, splits, X, y, split_params, entropy):
+        """The CV splits the search runs on (all of ``splits`` here; PBT keeps a
+        holdout out of them)."""
+        return splits
+
+    def _after_search(self, history, data, scheduler, entropy):
+        """Called once the best row is chosen, before the refit (nothing here)."""
+
     def _refit_best(self, estimator, X, y, fit_params):
         return self.resource_.advance(
             estimator, X, y, start=0, stop=None, fit_params=fit_params, classes=self._classes
@@ -203,6 +211,8 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         journal = self._open_journal(parts)
         seed_seq = np.random.SeedSequence(
             journal.entropy if journal is not None else _entropy(self.random_state))
+        # after the journal's fingerprint (of the splits as cv gave them) and seed
+        splits = self._search_splits(splits, X, y, routed.split, seed_seq.entropy)
         scheduler = self._make_scheduler(space, np.random.default_rng(seed_seq.spawn(1)[0]),
                                          context)
         n_total = scheduler.n_total  # sklearn.callback hooks (>= 1.9)
@@ -223,6 +233,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 raise KeyboardInterrupt("the search was interrupted before any result")
             raise RuntimeError("The search finished without any result (was it stopped at once?).")
         self._finish(history, len(splits), scheduler, scorers)
+        self._after_search(history, data, scheduler, seed_seq.entropy)
         self._maybe_refit(X, y, routed.fit, seed_seq.entropy)
         _compat.callback_hooks(self).end()
         return self

@@ -6,10 +6,11 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 
 from .._validation import BOOL, Check, Interval, Options
 from .._warn import warn
+from ..execution import refit_device
 from ..proposers.base import SpaceExhaustedWarning, space_size
 from ..proposers.grid import GridProposer, covers_space
 from ..proposers.random import RandomProposer
@@ -17,6 +18,7 @@ from ..resources import FullFit, ParamBudget, SampleCount, WarmStart, final_step
 from ..resources import set_params_in_place as _set_changed
 from ..schedulers.pbt import PBTScheduler
 from ._checks import PRE_DISPATCH_CONSTRAINT, check_no_subspace_counts
+from ._holdout import carve_holdout, holdout_problem, replay_jobs, run_replays
 from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
 __all__ = ["PopulationSearchCV"]
@@ -53,6 +55,12 @@ class PopulationSearchCV(BaseSearch):
     ``resample_probability``, drawn anew. Training is never restarted: the
     result of a search is a *schedule* of hyperparameters over the budget
     (``best_schedule_``), which ``refit=True`` replays on all the data.
+
+    Which score is which: ``best_score_`` (``mean_test_score``) is the one PBT
+    selected on, round after round on the same folds, and it is optimistic;
+    ``best_holdout_score_`` (``holdout_test_score``) comes from replaying the
+    best final schedules on rows kept out of the search (``holdout``), and is
+    the estimate to report.
 
     Only "hot" hyperparameters can change while training continues: those the
     resource adapter reports (skorch ``lr``, ``batch_size``, ``optimizer__*``
@@ -113,6 +121,32 @@ class PopulationSearchCV(BaseSearch):
         ``n_jobs``. ``False``: asynchronous PBT, as in the paper: a member
         exploits as soon as its own step ends, ranked against the latest scores
         of the others, so no worker waits (results then depend on timing).
+    holdout : float in (0, 0.5) or None, default=None
+        Fraction of the rows kept out of every CV fold: never trained on nor
+        scored during the search, so no exploit decision sees them (whole
+        groups when ``groups`` is given, stratified for a classifier, drawn
+        from ``random_state``). After the search the schedules of the best
+        final members are replayed from scratch, on fresh seeds, on the other
+        rows and scored on the holdout (``holdout_test_score`` in
+        ``cv_results_``, ``best_holdout_score_``). PBT selects over many rounds
+        on the same folds, copying the fold models that happen to score best on
+        them, so its best mean CV score is optimistic; the holdout score is the
+        estimate not used by those decisions. ``None``: no holdout (the search
+        selects and reports on the CV folds alone). Use ``None`` for time-ordered
+        data, where a random holdout would look into the future.
+    holdout_candidates : int, default=3
+        How many final members with distinct schedules are replayed (the best by
+        mean CV score first); with more than one, the best mean holdout score
+        picks ``best_index_`` among them, so a schedule whose CV score came from
+        lucky fold models is not chosen. The chosen one's holdout score then is
+        the best of ``holdout_candidates`` (mildly optimistic); with 1 it picks
+        nothing. With a callable ``refit`` or ``objectives`` only the best row is
+        replayed.
+    holdout_repeats : int, default=3
+        Replays per candidate, each from its own seed (the mean is reported, the
+        spread in ``std_holdout_test_score``): a schedule that trains well only
+        from some initialisations shows here. Estimators seeded by their own
+        ``random_state`` replay identically.
     resource : "auto", "fit", str or Resource, default="auto"
         How training advances (see :func:`sktune.resources.make_resource`):
         ``"auto"`` picks skorch epochs, ``partial_fit`` passes or ``warm_start``
@@ -214,6 +248,18 @@ class PopulationSearchCV(BaseSearch):
         search given this one as ``initial_results`` compares them with its own.
     initial_results_use_ : {"results", "prior"} or None
         How ``initial_results`` were used (None without them).
+        ``mean_test_<metric>`` is what the search selected on (over many rounds,
+        on the same folds); with ``holdout``, ``holdout_test_<metric>`` and
+        ``std_holdout_test_<metric>`` are the mean and spread of the replays'
+        scores on the holdout, for the replayed final rows (NaN elsewhere), an
+        estimate no exploit decision used.
+    holdout_indices_ : ndarray of int or None
+        The rows of the holdout (None with ``holdout=None``).
+    best_holdout_score_ : float
+        ``holdout_test_<refit metric>`` of ``best_index_``: the estimate of the
+        chosen schedule not used by PBT's selection (NaN with ``holdout=None``,
+        or when the search was interrupted). Compare it with ``best_score_``,
+        the selected (optimistic) CV score.
     n_models_spilled_ : int
         Fold models written to disk during the search (see ``max_model_memory``).
     best_schedule_ : list of dict
@@ -231,7 +277,8 @@ class PopulationSearchCV(BaseSearch):
     best_params_ : dict
         The final hyperparameters of the winning lineage.
     best_score_ : float
-        Mean CV score of the best member at the end of its training.
+        Mean CV score of the best member at the end of its training: the score
+        PBT selected on, optimistic (see ``best_holdout_score_``).
     best_score_std_error_ : float
         The standard error of ``best_score_`` (the standard deviation of the best's
         fold scores over the square root of their number). ``cv_results_``'s
@@ -298,6 +345,9 @@ class PopulationSearchCV(BaseSearch):
         "perturbation_factors": [Check(_is_factors, "a non-empty tuple of positive numbers")],
         "burn_in": [Interval(int, 0, None)],
         "synchronous": [BOOL],
+        "holdout": [Check(lambda v: v is None, "None"), Interval(float, 0, 0.5, closed="neither")],
+        "holdout_candidates": [Interval(int, 1, None)],
+        "holdout_repeats": [Interval(int, 1, None)],
         "resource": [Check(lambda v: isinstance(v, str) or hasattr(v, "advance"),
                            "'auto', 'fit', a resource name or a Resource")],
     }
@@ -306,9 +356,10 @@ class PopulationSearchCV(BaseSearch):
         self, estimator, param_distributions, *, population_size=8, max_resources="auto",
         perturbation_interval="auto", mutable_params=None, quantile_fraction=0.25,
         resample_probability=0.25, perturbation_factors=(0.8, 1.2), burn_in=0,
-        synchronous=True, resource="auto", scoring=None, n_jobs=None, refit=True, cv=None,
-        verbose=0, random_state=None, error_score=np.nan, return_train_score=False,
-        callbacks=None, devices=None, trials_per_device=1, device_param=None, journal=None,
+        synchronous=True, holdout=None, holdout_candidates=3, holdout_repeats=3,
+        resource="auto", scoring=None, n_jobs=None, refit=True, cv=None, verbose=0,
+        random_state=None, error_score=np.nan, return_train_score=False, callbacks=None,
+        devices=None, trials_per_device=1, device_param=None, journal=None,
         trial_timeout=None, max_model_memory="2GB", objectives=None, constraints=None,
         initial_points=None, initial_results=None, initial_results_as="auto",
         pre_dispatch="2*n_jobs",
@@ -324,6 +375,9 @@ class PopulationSearchCV(BaseSearch):
         self.perturbation_factors = perturbation_factors
         self.burn_in = burn_in
         self.synchronous = synchronous
+        self.holdout = holdout
+        self.holdout_candidates = holdout_candidates
+        self.holdout_repeats = holdout_repeats
         self.resource = resource
         self.scoring = scoring
         self.n_jobs = n_jobs
@@ -460,6 +514,86 @@ class PopulationSearchCV(BaseSearch):
 
     _imports_as_results = False  # imported results choose the initial population
 
+    # -- the holdout ---------------------------------------------------------------------
+    def _search_splits(self, splits, X, y, split_params, entropy):
+        """The CV splits without the holdout rows (``holdout_indices_``)."""
+        self.holdout_indices_ = None
+        if self.holdout is None:
+            return splits
+        from .._compat import num_rows
+
+        out, holdout = carve_holdout(
+            splits, num_rows(X), y, split_params.get("groups"), self.holdout, entropy,
+            stratify=y is not None and is_classifier(self.estimator))
+        problem = holdout_problem(out, holdout, self)
+        if problem:
+            warn(problem)
+            return splits
+        self.holdout_indices_ = holdout
+        return out
+
+    def _after_search(self, history, data, scheduler, entropy):
+        """Replay the best final members' schedules on the rows outside the holdout and
+        score them on it; with several, the best holdout score picks ``best_index_``."""
+        self.best_holdout_score_ = np.nan
+        if self.holdout_indices_ is None:
+            return
+        names = sorted(self._metrics.names)
+        n_rows = len(history.rows)
+        for name in names:
+            self.cv_results_[f"holdout_test_{name}"] = np.full(n_rows, np.nan)
+            self.cv_results_[f"std_holdout_test_{name}"] = np.full(n_rows, np.nan)
+        if not hasattr(self, "best_index_") or self.stop_reason_ == "interrupted":
+            return
+        candidates = self._holdout_candidates(history, scheduler)
+        schedules = [(int(history.rows[i]["trial_id"]),
+                      scheduler.schedule(history.rows[i]["trial_id"])) for i in candidates]
+        repeats = self.holdout_repeats
+        results = run_replays(data, self.holdout_indices_,
+                              replay_jobs(schedules, repeats, entropy), self.n_jobs,
+                              refit_device(self.devices))
+        for k, i in enumerate(candidates):
+            mine = results[k * repeats:(k + 1) * repeats]
+            for name in names:
+                values = np.array([np.nan if r.error else r.test_scores.get(name, np.nan)
+                                   for r in mine], dtype=float)
+                if np.isfinite(values).any():  # a failed replay (diverged) is left out
+                    self.cv_results_[f"holdout_test_{name}"][i] = np.nanmean(values)
+                    self.cv_results_[f"std_holdout_test_{name}"][i] = np.nanstd(values)
+        metric = self._refit_metric
+        scores = self.cv_results_[f"holdout_test_{metric}"][candidates]
+        if len(candidates) > 1 and np.isfinite(scores).any():
+            best = candidates[int(np.nanargmax(scores))]  # ties: the better CV score
+            if best != self.best_index_:
+                self.best_index_ = np.int64(best)
+                self.best_params_ = dict(self.cv_results_["params"][best])
+                self.best_score_ = np.float64(self.cv_results_[f"mean_test_{metric}"][best])
+                self._mark_ties(self._metrics.refit_metric or self._metrics.rank)
+                for key, value in scheduler.best_state(history.rows[best]).items():
+                    setattr(self, key, value)
+        self.best_holdout_score_ = np.float64(
+            self.cv_results_[f"holdout_test_{metric}"][self.best_index_])
+
+    def _holdout_candidates(self, history, scheduler):
+        """Rows to replay: the best one, and with ``holdout_candidates`` > 1 (and neither
+        a callable ``refit`` nor ``objectives``) the next best rows at the full budget
+        with other schedules, by mean CV score."""
+        best = int(self.best_index_)
+        if self.holdout_candidates == 1 or callable(self.refit) or self._objectives is not None:
+            return [best]
+        means = self.cv_results_[f"mean_test_{self._refit_metric}"]
+        rows = sorted(np.flatnonzero(history.eligible() & ~np.isnan(means)),
+                      key=lambda i: (-means[i], i))
+        out, seen = [best], {_schedule_key(scheduler, history.rows[best])}
+        for i in rows:
+            key = _schedule_key(scheduler, history.rows[i])
+            if len(out) >= self.holdout_candidates:
+                break
+            if key not in seen:
+                out.append(int(i))
+                seen.add(key)
+        return out
+
     # -- results and refit -------------------------------------------------------------
     def _refit_best(self, estimator, X, y, fit_params):
         resource = self.resource_
@@ -488,6 +622,13 @@ def _capped_population(search, space):
              "searches, use GridSearchCV.")
         return int(size)
     return search.population_size
+
+
+def _schedule_key(scheduler, row):
+    """Rows with one schedule (members that copied a lineage and kept its values)
+    are replayed once."""
+    return repr([(s["start"], s["stop"], sorted(s["params"].items()))
+                 for s in scheduler.schedule(row["trial_id"])])
 
 
 def _check_not_scheduled(mutable_params, scheduled, searched, warn_unexplored):
