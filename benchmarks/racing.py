@@ -3,13 +3,13 @@
 Two parts, each method side by side on the same problems and seeds:
 
 - **Bayesmark-style problems** (``benchmarks/bayesmark.py``: its data, spaces, metrics,
-  80/20 held-out split and 5-fold CV): ``BayesSearchCV`` without racing, with
-  ``racing=True`` (a trial goes below a 5% win probability) where the proposer learns a
-  raced trial's partial mean (the default), with ``racing=0.2``, and with ``racing=True``
-  where the proposer learns the worst score so far instead.
+  80/20 held-out split and 5-fold CV): ``BayesSearchCV`` without racing and with
+  racing variants (``BAYES_METHODS``): ``racing=True`` (alpha 0.2, a look after every
+  fold), ``racing=0.05``, the first look after two folds, and a proposer told the worst
+  score so far of a raced trial instead of its partial mean.
 - **Hyperband** (``benchmarks/hyperband.py``'s ``sgd`` task, 5-fold CV here, as racing
-  starts at a trial's third fold): synchronous ``HyperbandSearchCV`` without racing,
-  with ``racing=True`` and with ``racing=0.2``; racing acts at the top rung only.
+  has little to save with 3): synchronous ``HyperbandSearchCV`` without racing, with
+  ``racing=True`` and with ``racing=0.05``; racing acts at the top rung only.
 
 - **The standard-error stop** (``--part stop``): ``BayesSearchCV(n_iter=64)`` against the
   same search with ``callbacks=[StandardErrorStop()]``: evaluations saved and held-out
@@ -48,8 +48,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bayesmark as bm  # noqa: E402
 
-BAYES_METHODS = ["no racing", "racing", "racing a=0.2", "racing, told worst"]
-HB_METHODS = ["no racing", "racing", "racing a=0.2"]
+# "racing" is racing=True (alpha 0.2, looks from the first fold); "a=<alpha>" another
+# alpha; "from fold 2" the first look after two folds; "told worst": the proposer learns
+# the worst score so far of a raced trial instead of its partial mean
+BAYES_METHODS = ["no racing", "racing", "racing a=0.05", "racing from fold 2",
+                 "racing, told worst"]
+HB_METHODS = ["no racing", "racing", "racing a=0.05"]
 STOP_METHODS = ["fixed n_iter", "StandardErrorStop"]
 
 
@@ -68,7 +72,7 @@ def run_bayes(problem, method, seed, n_evals):
     from sktune.schedulers.fifo import FIFOScheduler
 
     FIFOScheduler.raced_told = "worst" if method.endswith("worst") else "partial"
-    racing.MIN_FOLDS = 1 if "from fold 1" in method else 2
+    racing.MIN_FOLDS = 2 if "from fold 2" in method else 1
     space = {problem.prefix + k: d for k, d in problem.space.items()}
     stop = [StandardErrorStop()] if method == "StandardErrorStop" else None
     search = BayesSearchCV(problem.estimator(), space, n_iter=n_evals, random_state=seed,

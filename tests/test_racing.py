@@ -57,6 +57,12 @@ def test_win_probability_is_calibrated_under_its_model():
     p, won = np.array(p), np.array(won)
     low = p < 0.05
     assert low.sum() > 200 and won[low].mean() < 0.05
+    # after one fold, with the incumbent's fold variance as the only estimate
+    rng = np.random.default_rng(1)
+    d = rng.normal(rng.normal(0, 0.02, (4000, 1)), 0.02, (4000, 5))
+    p1 = np.array([win_probability(row[:1], 5, prior_var=0.02 ** 2) for row in d])
+    low = p1 < 0.2
+    assert low.sum() > 200 and (d.mean(axis=1) > 0)[low].mean() < 0.2
 
 
 def test_a_raced_trial_is_a_row_that_never_becomes_best(raced):
@@ -67,12 +73,12 @@ def test_a_raced_trial_is_a_row_that_never_becomes_best(raced):
     assert status[raced.best_index_] == "ok"
     for i in dropped:
         k = res["folds_run"][i]
-        assert 2 <= k < 5
+        assert 1 <= k < 5
         split = [res[f"split{j}_test_score"][i] for j in range(5)]
         assert np.isfinite(split[:k]).all() and np.isnan(split[k:]).all()
         assert res["mean_test_score"][i] == pytest.approx(np.mean(split[:k]))
         race = raced.history_[i]["race"]
-        assert race["dropped"] and race["p_win"] < 0.05 and race["against"] != i
+        assert race["dropped"] and race["p_win"] < 0.2 and race["against"] != i
     complete = status == "ok"
     assert (res["folds_run"][complete] == 5).all()
     # every complete trial ranks before every raced one, whatever their partial means
@@ -170,6 +176,6 @@ def test_racing_with_objectives_is_refused():
 
 
 def test_racing_with_two_folds_warns_and_runs_every_fold():
-    with pytest.warns(UserWarning, match="no effect with 2 CV folds"):
+    with pytest.warns(UserWarning, match="no effect with 2 CV folds"):  # cv=2: nothing to save
         search = svc_search(cv=2, n_iter=4).fit(X, y)
     assert (search.cv_results_["status"] == "ok").all()

@@ -162,10 +162,10 @@ class HyperbandSearchCV(BaseSearch):
     racing : bool or float, default=False
         Fold racing at the top rung (see :ref:`racing`): the folds of a trial
         trained to ``max_resources`` run in order, and
-        after its second fold and each one after it, a paired comparison with the
-        incumbent's scores on the same folds estimates the probability that the
-        trial beats it over all folds; below ``racing`` (``True``: 0.05) the
-        trial stops. It is a row with ``status`` ``"raced"``, its ``folds_run``
+        after each fold but the last a paired comparison with the incumbent's
+        scores on the same folds estimates the probability that the trial beats
+        it over all folds; below ``racing`` (``True``: 0.2) the trial stops. It
+        is a row with ``status`` ``"raced"``, its ``folds_run``
         and the mean over those folds, ranked behind every complete trial and
         never the best; the proposer learns that partial mean. Needs ``cv >= 3``;
         not with ``objectives``.
