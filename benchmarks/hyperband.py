@@ -589,6 +589,12 @@ def _paired(per_seed, method, reference):
             if method in per_seed[s] and "error" not in per_seed[s][method]]
 
 
+def _versus(pairs, key):
+    """The median of ``key`` over the paired results, and the seeds where it is >= the
+    reference's."""
+    return _med([r[key] for r, _ in pairs]), sum(r[key] >= q[key] for r, q in pairs)
+
+
 def report_summary(task_name, per_seed):
     """Medians over the seeds; ``per_seed`` maps seed -> {method: result}."""
     seeds = sorted(per_seed)
@@ -672,8 +678,7 @@ def report_summary(task_name, per_seed):
             pairs = _paired(per_seed, m, halv)
             if not pairs:
                 continue
-            cv = _med([r["cv"] for r, _ in pairs])
-            wins = sum(r["cv"] >= h["cv"] for r, h in pairs)
+            cv, wins = _versus(pairs, "cv")
             print(f"    {m:<13} median CV {cv:.4f}, test {_med([r['test'] for r, _ in pairs]):.4f}"
                   f", epochs {_med([r['epochs'] for r, _ in pairs]):.0f} -> "
                   f"{'met' if cv >= h_cv else 'NOT met'} (per seed: >= halving in {wins}/"
@@ -708,8 +713,7 @@ def _report_held_out(per_seed, ok, seeds):
             pairs = _paired(per_seed, m, ref)
             if not pairs:
                 continue
-            test = _med([r["test"] for r, _ in pairs])
-            wins = sum(r["test"] >= q["test"] for r, q in pairs)
+            test, wins = _versus(pairs, "test")
             print(f"      {m:<18} median test {test:.4f} (epochs "
                   f"{_med([r['epochs'] for r, _ in pairs]):.0f}) -> "
                   f"{'met' if test >= ref_test else 'NOT met'} ({wins}/{len(pairs)} seeds >=)")

@@ -48,6 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bayesmark as bm  # noqa: E402
 
+from sktune.racing import folds_run  # noqa: E402
+
 # "racing" is racing=True (alpha 0.2, looks from the first fold); "a=<alpha>" another
 # alpha; "from fold 2" the first look after two folds; "told worst": the proposer learns
 # the worst score so far of a raced trial instead of its partial mean
@@ -87,7 +89,7 @@ def run_bayes(problem, method, seed, n_evals):
     params = {k[len(problem.prefix):]: v for k, v in search.best_params_.items()}
     res = search.cv_results_
     return dict(cv=-float(search.best_score_), test=bm.generalization(problem, params),
-                fits=float(res.get("folds_run", np.full(len(res["params"]), 5)).sum()),
+                fits=float(sum(folds_run(r) for r in search.history_)),
                 cpu=cpu, raced=int(np.sum(res["status"] == "raced")), evals=len(res["params"]))
 
 
@@ -109,7 +111,7 @@ def run_hyperband(method, seed, quick):
         search.fit(task["X"], task["y"])
     cpu = time.process_time() - t0
     rows = search.history_
-    epochs = sum((r["stop"] - (r["start"] or 0)) * r.get("race", {}).get("folds", 5) for r in rows)
+    epochs = sum((r["stop"] - (r["start"] or 0)) * folds_run(r) for r in rows)
     return dict(cv=-float(search.best_score_), test=-search.score(task["X_test"], task["y_test"]),
                 fits=float(epochs), cpu=cpu,
                 raced=int(np.sum(search.cv_results_["status"] == "raced")))

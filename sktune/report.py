@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import time
 
 import numpy as np
 
 from .records.journal import read_journal
 from .records.rows import build_cv_results
+from .selection import standard_error
 from .space import Categorical, Real, SearchSpace
 
 __all__ = ["summary", "journal_results", "write_html"]
@@ -107,12 +107,12 @@ def _summary(source, results, run, stop, metric):
     best = getattr(source, "best_index_", None)  # a fitted search knows its own best
     best = _best_row(results, mean) if best is None else int(best)
     n_splits = sum(k.startswith("split") and k.endswith(f"_test_{metric}") for k in results)
-    std = float(results[f"std_test_{metric}"][best]) if best is not None else math.nan
     out.update({
         "best_index": best,
         "best_params": None if best is None else _plain(results["params"][best]),
         "best_score": None if best is None else float(mean[best]),
-        "best_score_stderr": None if best is None else std / math.sqrt(max(n_splits - 1, 1)),
+        "best_score_stderr": None if best is None else float(
+            standard_error(results, metric)[best]),
         "n_failed": int(np.sum(np.asarray(results["status"]) == "failed")),
         "n_splits": n_splits,
         "fit_time_total": float(np.sum(results["mean_fit_time"]) * n_splits),
