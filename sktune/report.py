@@ -115,7 +115,8 @@ def _summary(source, results, run, stop, metric):
             standard_error(results, metric)[best]),
         "n_failed": int(np.sum(np.asarray(results["status"]) == "failed")),
         "n_splits": n_splits,
-        "fit_time_total": float(np.sum(results["mean_fit_time"]) * n_splits),
+        "fit_time_total": float(np.sum(np.asarray(results["mean_fit_time"]) * results.get(
+            "folds_run", n_splits))),  # a raced trial's mean is over the folds it ran
     })
     if "n_resources" in results:
         out["n_resources_max"] = float(np.nanmax(np.asarray(results["n_resources"], float)))

@@ -179,3 +179,10 @@ def test_racing_with_two_folds_warns_and_runs_every_fold():
     with pytest.warns(UserWarning, match="no effect with 2 CV folds"):  # cv=2: nothing to save
         search = svc_search(cv=2, n_iter=4).fit(X, y)
     assert (search.cv_results_["status"] == "ok").all()
+
+
+def test_the_report_counts_the_fit_time_of_the_folds_a_raced_trial_ran(raced):
+    from sktune.report import summary
+
+    spent = sum(np.nansum(r["fit_time"]) for r in raced.history_)
+    assert summary(raced)["fit_time_total"] == pytest.approx(spent)
