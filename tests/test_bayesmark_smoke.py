@@ -40,8 +40,11 @@ def test_smoke_tier_bayes_not_worse_than_random(bayesmark):
         assert len(run["losses"]) == n_evals
         assert np.isfinite(run["generalization"])
     rows, scores = bayesmark.summary(results, problems, methods, seeds, n_evals)
-    # random search's median sits at 0 by construction; the best run of the pool scores 100
+    # random search's median sits at 0 by construction; the best run of the pool scores 100,
+    # unless random's median already found the pool's best loss (then every score is 0)
     for p in problems:
         assert np.median(scores[bayesmark.RANDOM, p.name]) == pytest.approx(0.0, abs=1e-9)
-        assert max(scores[m, p.name].max() for m in methods) == pytest.approx(100.0)
+        best = max(scores[m, p.name].max() for m in methods)
+        solved = all((scores[m, p.name] == 0).all() for m in methods)
+        assert best == pytest.approx(100.0) or solved
     assert rows["BayesSearchCV"]["mean"] >= rows[bayesmark.RANDOM]["mean"], rows

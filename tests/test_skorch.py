@@ -11,7 +11,7 @@ from sklearn.exceptions import FitFailedWarning  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sktune import BayesSearchCV, Integer, Real  # noqa: E402
+from sktune import BayesSearchCV, Categorical, Integer, Real  # noqa: E402
 
 
 class MLP(torch.nn.Module):
@@ -95,9 +95,11 @@ def test_diverging_net_is_a_failed_trial_not_a_chance_level_score():
         MLP, module__n_in=10, module__n_out=1, optimizer=torch.optim.SGD, max_epochs=4,
         train_split=None, verbose=0,
     )
-    # lr >= 10 diverges to inf/NaN losses on this problem; small ones train fine.
-    search = BayesSearchCV(net, {"lr": Real(1e-3, 1e2, log=True)}, n_iter=6,
-                           n_initial_points=6, cv=2, random_state=0, error_score=-1e9)
+    # lr >= 30 diverges to inf/NaN losses on this problem; small ones train fine. (Fixed
+    # choices: a drawn lr of 1-10 may keep a finite loss with infinite predictions, which is a
+    # scoring failure, as in GridSearchCV, not a failed fit.)
+    lrs = Categorical([1e-3, 1e-2, 3e-2, 30.0, 100.0])
+    search = BayesSearchCV(net, {"lr": lrs}, n_iter=5, cv=2, random_state=0, error_score=-1e9)
     with pytest.warns(FitFailedWarning, match="fits failed"):
         search.fit(X, y)
     res = search.cv_results_
