@@ -188,12 +188,13 @@ def test_threads_cannot_be_killed_but_the_timeout_still_fails_the_job(data):
 
 
 @pytest.mark.slow
-def test_a_thousand_cheap_trials_run_with_flat_overhead_and_bounded_memory():
+def test_a_thousand_cheap_trials_keep_only_their_records():
+    # Memory, not time: the loop's per-trial overhead is measured by
+    # benchmarks/scheduler_overhead.py (a timed assertion here fails on a loaded machine).
     X, y = make_classification(60, 4, random_state=0)
-    stamps, memory = [], {}
+    memory = {}
 
     def watch(state):
-        stamps.append(time.perf_counter())
         if state.n_trials == 800:  # trace what the last 200 trials leave behind
             tracemalloc.start()
         if state.n_trials == 1000:
@@ -204,10 +205,7 @@ def test_a_thousand_cheap_trials_run_with_flat_overhead_and_bounded_memory():
                           refit=False, random_state=0, callbacks=watch,
                           scoring=_plain_accuracy).fit(X, y)
     assert len(search.cv_results_["params"]) == 1000
-    overhead = (search.search_time_ - search.busy_time_) / 1000
-    assert overhead < 0.01, overhead  # seconds of loop time per trial, jobs excluded
-    gaps = np.diff(stamps)
-    assert np.median(gaps[600:790]) < 3 * np.median(gaps[100:290]) + 1e-3  # flat, not growing
+    assert 0 < search.busy_time_ <= search.search_time_
     assert memory["kept"] < 200 * 4000, memory  # bytes kept per trial: its record only
     assert not hasattr(search, "_models")  # no fold models kept on the fitted search
 
