@@ -487,9 +487,15 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             self._pareto(history)
         if self.refit is False and metrics.multimetric:
             return  # as scikit-learn: with one metric, best_* exist even without refit
-        self._choose_best(history, metrics.refit_metric)
-        self._mark_ties(metrics.refit_metric or metrics.rank)
-        for name, value in scheduler.best_state(history.rows[self.best_index_]).items():
+        self._adopt_best(history, scheduler, self._choose_best(history, metrics.refit_metric))
+
+    def _adopt_best(self, history, scheduler, index):
+        """Make row ``index`` the best: ``best_index_``, ``best_params_``, its ties and the
+        scheduler's state of the best (``best_score_`` is the chooser's)."""
+        self.best_index_ = np.int64(index)  # numpy scalars, as GridSearchCV's
+        self.best_params_ = dict(self.cv_results_["params"][index])
+        self._mark_ties(self._metrics.refit_metric or self._metrics.rank)
+        for name, value in scheduler.best_state(history.rows[index]).items():
             setattr(self, name, value)
 
     def _mark_ties(self, metric):
@@ -501,7 +507,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                                                    test_size=self._test_train_ratio)
 
     def _choose_best(self, history, metric):
-        """``best_index_`` by the history's rule (or the callable ``refit``), as GridSearchCV:
+        """The best row by the history's rule (or the callable ``refit``), as GridSearchCV:
         a NaN mean ranks last, and the first row wins when every mean is NaN."""
         if callable(self.refit):
             index = self.refit(self.cv_results_)
@@ -521,8 +527,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
             if self._objectives is not None:
                 self.refit_explanation_ = explain_choice(
                     self._objectives, history.rows, index, metric, eligible, feasible)
-        self.best_index_ = np.int64(index)  # numpy scalars, as GridSearchCV's
-        self.best_params_ = dict(self.cv_results_["params"][index])
+        return index
 
     def _feasible(self, history):
         if self._objectives is None:

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone, is_classifier
 
+from .._compat import num_rows
 from .._validation import BOOL, Check, Interval, Options
 from .._warn import warn
 from ..execution import refit_device
@@ -243,16 +244,16 @@ class PopulationSearchCV(BaseSearch):
         (the member copied before the step, -1 if none), ``step``,
         ``n_resources`` (budget at the end of the step), ``mode`` (``"pbt"`` or
         ``"evolutionary"``), ``trial_id``, ``status``, ``error``, ``device``.
-    task_fingerprint_ : dict
-        Hashes of the data, CV splits, scoring and estimator of this fit; a later
-        search given this one as ``initial_results`` compares them with its own.
-    initial_results_use_ : {"results", "prior"} or None
-        How ``initial_results`` were used (None without them).
         ``mean_test_<metric>`` is what the search selected on (over many rounds,
         on the same folds); with ``holdout``, ``holdout_test_<metric>`` and
         ``std_holdout_test_<metric>`` are the mean and spread of the replays'
         scores on the holdout, for the replayed final rows (NaN elsewhere), an
         estimate no exploit decision used.
+    task_fingerprint_ : dict
+        Hashes of the data, CV splits, scoring and estimator of this fit; a later
+        search given this one as ``initial_results`` compares them with its own.
+    initial_results_use_ : {"results", "prior"} or None
+        How ``initial_results`` were used (None without them).
     holdout_indices_ : ndarray of int or None
         The rows of the holdout (None with ``holdout=None``).
     best_holdout_score_ : float
@@ -520,8 +521,6 @@ class PopulationSearchCV(BaseSearch):
         self.holdout_indices_ = None
         if self.holdout is None:
             return splits
-        from .._compat import num_rows
-
         out, holdout = carve_holdout(
             splits, num_rows(X), y, split_params.get("groups"), self.holdout, entropy,
             stratify=y is not None and is_classifier(self.estimator))
@@ -546,6 +545,20 @@ class PopulationSearchCV(BaseSearch):
         if not hasattr(self, "best_index_") or self.stop_reason_ == "interrupted":
             return
         candidates = self._holdout_candidates(history, scheduler)
+        self._score_replays(history, data, scheduler, entropy, candidates, names)
+        metric = self._refit_metric
+        scores = self.cv_results_[f"holdout_test_{metric}"][candidates]
+        if len(candidates) > 1 and np.isfinite(scores).any():
+            best = candidates[int(np.nanargmax(scores))]  # ties: the better CV score
+            if best != self.best_index_:
+                self.best_score_ = np.float64(self.cv_results_[f"mean_test_{metric}"][best])
+                self._adopt_best(history, scheduler, best)
+        self.best_holdout_score_ = np.float64(
+            self.cv_results_[f"holdout_test_{metric}"][self.best_index_])
+
+    def _score_replays(self, history, data, scheduler, entropy, candidates, names):
+        """``holdout_test_*`` and ``std_holdout_test_*`` of the ``candidates`` rows: the
+        mean and spread of ``holdout_repeats`` replays of their schedules."""
         schedules = [(int(history.rows[i]["trial_id"]),
                       scheduler.schedule(history.rows[i]["trial_id"])) for i in candidates]
         repeats = self.holdout_repeats
@@ -560,19 +573,6 @@ class PopulationSearchCV(BaseSearch):
                 if np.isfinite(values).any():  # a failed replay (diverged) is left out
                     self.cv_results_[f"holdout_test_{name}"][i] = np.nanmean(values)
                     self.cv_results_[f"std_holdout_test_{name}"][i] = np.nanstd(values)
-        metric = self._refit_metric
-        scores = self.cv_results_[f"holdout_test_{metric}"][candidates]
-        if len(candidates) > 1 and np.isfinite(scores).any():
-            best = candidates[int(np.nanargmax(scores))]  # ties: the better CV score
-            if best != self.best_index_:
-                self.best_index_ = np.int64(best)
-                self.best_params_ = dict(self.cv_results_["params"][best])
-                self.best_score_ = np.float64(self.cv_results_[f"mean_test_{metric}"][best])
-                self._mark_ties(self._metrics.refit_metric or self._metrics.rank)
-                for key, value in scheduler.best_state(history.rows[best]).items():
-                    setattr(self, key, value)
-        self.best_holdout_score_ = np.float64(
-            self.cv_results_[f"holdout_test_{metric}"][self.best_index_])
 
     def _holdout_candidates(self, history, scheduler):
         """Rows to replay: the best one, and with ``holdout_candidates`` > 1 (and neither
