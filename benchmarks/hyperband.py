@@ -595,13 +595,27 @@ def _versus(pairs, key):
     return _med([r[key] for r, _ in pairs]), sum(r[key] >= q[key] for r, q in pairs)
 
 
+def _each_sktune_versus(per_seed, reference, key):
+    """``(method, pairs, median, wins)`` of each sktune mode with results paired with
+    ``reference`` (see :func:`_versus`)."""
+    for m in SKTUNE:
+        pairs = _paired(per_seed, m, reference)
+        if pairs:
+            yield (m, pairs, *_versus(pairs, key))
+
+
+def _finished(per_seed, seeds, method):
+    """``{seed: result}`` of ``method`` where it finished without error."""
+    runs = {s: per_seed[s].get(method) for s in seeds}
+    return {s: r for s, r in runs.items() if r and "error" not in r}
+
+
 def report_summary(task_name, per_seed):
     """Medians over the seeds; ``per_seed`` maps seed -> {method: result}."""
     seeds = sorted(per_seed)
     ok = {m: [per_seed[s][m] for s in seeds if m in per_seed[s] and "error" not in per_seed[s][m]]
           for m in METHODS}
-    rand_by_seed = {s: per_seed[s].get("random full") for s in seeds}
-    rand_by_seed = {s: r for s, r in rand_by_seed.items() if r and "error" not in r}
+    rand_by_seed = _finished(per_seed, seeds, "random full")
     header = ["method", "seeds", "best CV", "min..max", "CV@1/3", "test acc", "min..max",
               "CV-test", "epochs", "vs random", "wall s", "util"]
     widths = [18, 6, 9, 16, 9, 9, 16, 8, 8, 10, 8, 7]
@@ -668,22 +682,17 @@ def report_summary(task_name, per_seed):
                   f"random's epochs; final {final:.4f} with {ratio:.2f}) -> "
                   f"{'reached' if third >= rand_med else 'NOT reached'} "
                   f"(same-seed random reached in {wins}/{len(pairs)} seeds)")
-    halv = {s: per_seed[s].get("sklearn halving") for s in seeds}
-    halv = {s: r for s, r in halv.items() if r and "error" not in r}
+    halv = _finished(per_seed, seeds, "sklearn halving")
     if halv:
         h_cv, h_test = _med([r["cv"] for r in halv.values()]), _med([r["test"] for r in halv.values()])
         print(f"  goal 2: at about equal budget, CV >= sklearn halving (median CV {h_cv:.4f}, "
               f"test {h_test:.4f}, epochs {_med([r['epochs'] for r in halv.values()]):.0f})")
-        for m in SKTUNE:
-            pairs = _paired(per_seed, m, halv)
-            if not pairs:
-                continue
-            cv, wins = _versus(pairs, "cv")
+        for m, pairs, cv, wins in _each_sktune_versus(per_seed, halv, "cv"):
             print(f"    {m:<13} median CV {cv:.4f}, test {_med([r['test'] for r, _ in pairs]):.4f}"
                   f", epochs {_med([r['epochs'] for r, _ in pairs]):.0f} -> "
                   f"{'met' if cv >= h_cv else 'NOT met'} (per seed: >= halving in {wins}/"
                   f"{len(pairs)})")
-    _report_held_out(per_seed, ok, seeds)
+    _report_held_out(per_seed, seeds)
     for m in ("sktune ASHA", "sktune ASHA bayes"):
         if not ok[m]:
             continue
@@ -693,14 +702,13 @@ def report_summary(task_name, per_seed):
               f"{'met' if _med(utils) >= 0.9 else 'NOT met'} (goal >= 90%)")
 
 
-def _report_held_out(per_seed, ok, seeds):
+def _report_held_out(per_seed, seeds):
     """Goal 4: on the held-out test set, each sktune mode >= random full and >= sklearn
     halving (medians over the seeds, and the seeds where the same-seed result is >=)."""
     print("  goal 4: held-out test accuracy of the refitted best >= random full and >= "
           "sklearn halving (median over seeds; per seed: same-seed wins)")
     for ref_name in ("random full", "random 1/3", "sklearn halving"):
-        ref = {s: per_seed[s].get(ref_name.replace("1/3", "full")) for s in seeds}
-        ref = {s: r for s, r in ref.items() if r and "error" not in r}
+        ref = _finished(per_seed, seeds, ref_name.replace("1/3", "full"))
         if ref_name == "random 1/3":  # random search at about sync Hyperband's budget
             ref = {s: dict(test=r["test_third"], epochs=r["epochs_third"])
                    for s, r in ref.items()}
@@ -709,11 +717,7 @@ def _report_held_out(per_seed, ok, seeds):
         ref_test = _med([r["test"] for r in ref.values()])
         print(f"    vs {ref_name} (median test {ref_test:.4f}, epochs "
               f"{_med([r['epochs'] for r in ref.values()]):.0f})")
-        for m in SKTUNE:
-            pairs = _paired(per_seed, m, ref)
-            if not pairs:
-                continue
-            test, wins = _versus(pairs, "test")
+        for m, pairs, test, wins in _each_sktune_versus(per_seed, ref, "test"):
             print(f"      {m:<18} median test {test:.4f} (epochs "
                   f"{_med([r['epochs'] for r, _ in pairs]):.0f}) -> "
                   f"{'met' if test >= ref_test else 'NOT met'} ({wins}/{len(pairs)} seeds >=)")
