@@ -258,6 +258,7 @@ class SearchLoop:
             result.objectives = self.objectives.maximised([row])[0]
         self.history.add(result, row)
         self.scheduler.on_result(result)
+        row["info"].update(self.scheduler.result_info(result))
         for trial_id in self.scheduler.take_released():
             self.models.drop(trial_id)
         state = search_state(self.history, result, self.started, self.space)

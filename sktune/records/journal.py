@@ -54,7 +54,8 @@ _RESUME_FREE = {
 _LEFT_OUT_AT = {"optimizer_kwargs": None, "fit_params": None, "iid": "deprecated",
                 "objectives": None, "constraints": None, "racing": False,
                 "initial_points": None,
-                "initial_results_as": "auto", "holdout": None}
+                "initial_results_as": "auto", "holdout": None, "stopping": "halving",
+                "curve_threshold": 0.05}
 # settings fingerprinted by their contents, not their repr (a fitted search's repr shows
 # none of its results): the search adds the part itself (``initial_results``)
 _BY_CONTENT = {"initial_results"}

@@ -132,6 +132,11 @@ class Scheduler:
         rebuild the models exactly. None: unknown (the work then trains from scratch)."""
         return None
 
+    def result_info(self, result: TrialResult) -> dict[str, Any]:
+        """Extra ``cv_results_`` columns for ``result``'s row, decided once the scheduler
+        was told of it (a learning curve's prediction)."""
+        return {}
+
     def race_level(self, work: Work) -> float | None:
         """The level at which ``work`` races against the incumbent (fold racing, see
         :mod:`sktune.racing`), or None when it must run all its folds."""

@@ -30,7 +30,7 @@ from ..pareto import nsga_order
 from ..proposers.budget import BudgetProposer
 from .base import Scheduler, TrialResult, Work
 
-__all__ = ["hyperband_plan", "HyperbandScheduler", "ASHAScheduler"]
+__all__ = ["hyperband_plan", "hyperband_epochs", "HyperbandScheduler", "ASHAScheduler"]
 
 
 def _n_rungs(min_resources, max_resources, factor):
@@ -72,6 +72,17 @@ def hyperband_plan(min_resources, max_resources, factor=3, *, integer=True):
             counts.append(max(1, int(math.floor(n * float(factor) ** (-i) + 1e-9))))
         plan.append({"bracket": s, "n_candidates": counts, "n_resources": budgets})
     return plan
+
+
+def hyperband_epochs(bracket, *, continues=True):
+    """Budget per fold that one bracket of :func:`hyperband_plan` trains, all its rungs
+    together: promoted trials continue (only the increments count) when ``continues``,
+    and retrain from scratch otherwise."""
+    total, previous = 0, 0
+    for n_i, r_i in zip(bracket["n_candidates"], bracket["n_resources"]):
+        total += n_i * (r_i - previous)
+        previous = r_i if continues else 0
+    return total
 
 
 @dataclass

@@ -17,7 +17,13 @@ from ..resources import (
     final_step,
     make_resource,
 )
-from ..schedulers.halving import ASHAScheduler, HyperbandScheduler
+from ..schedulers.curves import CurveStoppingScheduler
+from ..schedulers.halving import (
+    ASHAScheduler,
+    HyperbandScheduler,
+    hyperband_epochs,
+    hyperband_plan,
+)
 from ._checks import PRE_DISPATCH_CONSTRAINT, check_no_subspace_counts
 from .base import MODEL_MEMORY_CONSTRAINT, BaseSearch
 
@@ -89,7 +95,31 @@ class HyperbandSearchCV(BaseSearch):
         order in which workers finish.
     n_candidates : int or None, default=None
         With ``asynchronous=True``, configurations to start; by default as many
-        as synchronous Hyperband starts in the same brackets.
+        as synchronous Hyperband starts in the same brackets. With
+        ``stopping="curves"``, the most configurations to start; by default
+        they start while the epoch budget lasts.
+    stopping : {"halving", "curves"}, default="halving"
+        How trials are stopped. ``"halving"``: successive halving at the rungs
+        (Hyperband, or ASHA). ``"curves"``: learning-curve extrapolation
+        (Domhan et al. [4]_, see :ref:`curve-stopping`): every configuration
+        trains towards ``max_resources`` through checkpoints ``min_resources *
+        factor**(i/2)``, continuing its fold models and scored at each (a row of
+        ``cv_results_``); from the fourth checkpoint on, an ensemble of
+        parametric learning-curve families fitted to its mean CV scores
+        predicts its score at ``max_resources``, and it stops once the
+        probability that it beats the best score reached there is below
+        ``curve_threshold``. Configurations start whenever a worker frees up
+        (asynchronously, whatever ``asynchronous`` says) while the epochs
+        synchronous Hyperband would train over ``n_brackets`` brackets last
+        (unless ``n_candidates`` is set), so the two compare at equal budgets.
+        Needs a resource that continues training (epochs, ``partial_fit``,
+        ``warm_start``). The proposer learns each checkpoint's score at its
+        budget and a stopped configuration's predicted score at
+        ``max_resources``.
+    curve_threshold : float, default=0.05
+        With ``stopping="curves"``: the probability of beating the best below
+        which a configuration stops (higher stops sooner and tries more
+        configurations).
     proposer : {"random", "bayes", "tpe"}, default="random"
         Quasi-random (Sobol) configurations, or BOHB-style model-based ones:
         ``"bayes"`` with the Gaussian process of :class:`BayesSearchCV`,
@@ -266,6 +296,9 @@ class HyperbandSearchCV(BaseSearch):
        Tuning". MLSys 2020.
     .. [3] S. Falkner, A. Klein, F. Hutter. "BOHB: Robust and Efficient
        Hyperparameter Optimization at Scale". ICML 2018.
+    .. [4] T. Domhan, J. T. Springenberg, F. Hutter. "Speeding up Automatic
+       Hyperparameter Optimization of Deep Neural Networks by Extrapolation of
+       Learning Curves". IJCAI 2015.
 
     Examples
     --------
@@ -295,6 +328,8 @@ class HyperbandSearchCV(BaseSearch):
         "asynchronous": [BOOL],
         "n_candidates": [NONE, Interval(int, 1, None)],
         "proposer": [Options("random", "bayes", "tpe")],
+        "stopping": [Options("halving", "curves")],
+        "curve_threshold": [Interval(float, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -305,7 +340,7 @@ class HyperbandSearchCV(BaseSearch):
         devices=None, trials_per_device=1, device_param=None, journal=None, trial_timeout=None,
         max_model_memory="2GB", objectives=None, constraints=None, initial_points=None,
         initial_results=None, initial_results_as="auto",
-        pre_dispatch="2*n_jobs", racing=False,
+        pre_dispatch="2*n_jobs", racing=False, stopping="halving", curve_threshold=0.05,
     ):
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -339,6 +374,8 @@ class HyperbandSearchCV(BaseSearch):
         self.initial_results_as = initial_results_as
         self.pre_dispatch = pre_dispatch
         self.racing = racing
+        self.stopping = stopping
+        self.curve_threshold = curve_threshold
 
     # -- the parts ----------------------------------------------------------------------
     def _make_resource(self, estimator, space, context):
@@ -384,6 +421,8 @@ class HyperbandSearchCV(BaseSearch):
         r_min, R = self._budget_bounds(context)
         proposer = BudgetProposer(space, model=self.proposer, random_state=rng)
         n_table = int(math.floor(math.log(R / r_min) / math.log(self.factor) + 1e-9)) + 1
+        if self.stopping == "curves":
+            return self._curve_scheduler(proposer, r_min, R, n_table, space)
         common = dict(min_resources=r_min, max_resources=R, factor=self.factor,
                       continues=self.resource_.continues, n_points=space_size(space))
         if self.asynchronous:
@@ -405,6 +444,24 @@ class HyperbandSearchCV(BaseSearch):
         scheduler.proposer = self._with_first_points(scheduler.proposer, first_bracket)
         return scheduler
 
+    def _curve_scheduler(self, proposer, r_min, R, n_table, space):
+        if not self.resource_.continues:
+            raise ValueError(
+                f"stopping='curves' needs a resource that continues training (epochs, "
+                f"partial_fit, warm_start); resource_ {self.resource_.describe()!r} refits "
+                "at every budget. Use stopping='halving' or another resource."
+            )
+        k = n_table if self.n_brackets is None else self.n_brackets
+        plan = hyperband_plan(r_min, R, self.factor)
+        budget = None if self.n_candidates is not None else sum(
+            hyperband_epochs(plan[i % n_table]) for i in range(k))
+        scheduler = CurveStoppingScheduler(
+            proposer, min_resources=r_min, max_resources=R, factor=self.factor,
+            budget=budget, n_candidates=self.n_candidates, threshold=self.curve_threshold,
+            n_points=space_size(space))
+        scheduler.proposer = self._with_first_points(proposer, plan[0]["n_candidates"][0])
+        return scheduler
+
     # -- warm start: imported results at the top rung -------------------------------------
     def _counts_as_result(self, row, context):
         """A row trained to ``max_resources`` (an earlier Hyperband search's top rung), or
@@ -420,6 +477,8 @@ class HyperbandSearchCV(BaseSearch):
     def _tell_imported(self, scheduler, result):
         score = np.nan if result.failed else result.score
         scheduler.proposer.tell(result.params, score, budget=scheduler.max_resources)
+        if isinstance(scheduler, CurveStoppingScheduler) and np.isfinite(score):
+            scheduler.incumbent = max(scheduler.incumbent, float(score))
 
     def _refit_best(self, estimator, X, y, fit_params):
         stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_
