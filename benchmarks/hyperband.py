@@ -113,9 +113,11 @@ from sktune import Categorical, HyperbandSearchCV, Real  # noqa: E402
 from sktune.schedulers import hyperband_plan  # noqa: E402
 
 METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
-           "random full", "sklearn halving", "optuna ASHA", "optuna hyperband"]
-SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe"]
+           "sktune curves", "random full", "sklearn halving", "optuna ASHA", "optuna hyperband"]
+SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
+          "sktune curves"]
 FACTOR = 3
+CURVE_THRESHOLD = 0.05  # HyperbandSearchCV's default
 
 
 # -- tasks ------------------------------------------------------------------------------------------
@@ -264,6 +266,8 @@ def run_sktune(task, method, n_jobs, seed, n_random):
         kw.update(proposer="bayes")
     if method == "sktune tpe":
         kw.update(proposer="tpe")
+    if method == "sktune curves":  # its default budget: sync Hyperband's epochs
+        kw.update(stopping="curves", curve_threshold=CURVE_THRESHOLD)
     search = HyperbandSearchCV(clone(task["estimator"]), task["space"], **kw)
     t0 = time.perf_counter()
     search.fit(task["X"], task["y"])
