@@ -582,7 +582,7 @@ class CurveDiagnosisDisplay:
                     ax.set_xticklabels([f"{t:g}" for t in ticks])
                     ax.minorticks_off()
             ax.set_xlabel(f"resource ({self.resource_name})")
-        else:
+        elif self.diagnoses:
             ax.set_xticks(range(len(self.diagnoses)))
             ax.set_xticklabels([f"trial {d.trial_id}" for d in self.diagnoses])
             ax.set_xlim(-0.5, len(self.diagnoses) - 0.5)
