@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class CurveDiagnosis:
     """
 
     trial_id: object
-    params: dict
+    params: dict = field(hash=False)  # the other fields are tuples: the whole hashes
     resources: tuple | None
     train: tuple | None
     validation: tuple
