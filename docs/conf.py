@@ -36,7 +36,7 @@ suppress_warnings = ["config.cache"]  # sphinx-gallery's config holds functions
 
 # -- user guide: failures.rst is written separately; list the pages that exist ---------------
 _GUIDE = ["spaces", "algorithms", "resources", "parallel", "distributed", "failures", "results",
-          "warm_start", "multiobjective", "racing", "migrating_skopt", "differences"]
+          "diagnosis", "warm_start", "multiobjective", "racing", "migrating_skopt", "differences"]
 _here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(_here, "_userguide_toc.inc"), "w") as _f:
     _f.write(".. toctree::\n   :maxdepth: 2\n\n")
