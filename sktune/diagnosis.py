@@ -4,7 +4,8 @@
 the best trials a plain verdict, with a one-sentence reason that quotes the numbers:
 
 - ``"over-fitting"``: the validation score fell from its peak while the train score
-  did not, or the train score is well above the validation score at the end;
+  did not, or the train score ends well above the validation score, the gap
+  having widened with the budget;
 - ``"still improving"``: the validation score still rose over the last step of
   the budget, so a larger budget may help;
 - ``"under-fitting"``: the train score is below the best trial's validation
@@ -257,10 +258,14 @@ def _verdict(c, best, tol, w):
             f"unseen data (its validation score: {val})")
     gap = c.train[last] - c.val[last]
     noise = _noise(tol, math.hypot(c.train_std[last], c.val_std[last]))
-    if _beyond(gap, noise):
+    # along a budget some gap is normal: it must have widened with the budget, or be wide
+    first_gap = c.train[0] - c.val[0]
+    widened = last == 0 or _beyond(gap - first_gap, noise) or _beyond(gap, 2.5 * noise)
+    if _beyond(gap, noise) and widened:
+        grew = "" if last == 0 else f" (from {_fmt(first_gap)}{w.at(res(0))})"
         return "over-fitting", (
             f"the train score {train} is {_fmt(gap)} {w.above} the validation score {val}"
-            f"{w.at(res(last))}, more than twice the noise of {_fmt(noise)}")
+            f"{w.at(res(last))}{grew}, more than twice the noise of {_fmt(noise)}")
     return "good fit", (
         f"the train score {train} and the validation score {val}{w.at(res(last))} differ by "
         f"{_fmt(abs(gap))}, less than twice the noise of {_fmt(noise)}{_levelled(c, res, w)}")
@@ -337,13 +342,16 @@ def diagnose_learning_curves(cv_results, *, metric=None, n_best=3, greater_is_be
        validation score: this configuration fits its own training data worse
        than another predicts unseen data: ``"under-fitting"``;
     4. the train score is above the validation score at the last point (noise:
-       both standard deviations combined): ``"over-fitting"``;
+       both standard deviations combined) and, along a budget, that gap widened
+       by more than twice the noise since the first point or is more than five
+       times the noise (some gap is normal; one that grows with training, or a
+       wide one, is not): ``"over-fitting"``;
     5. otherwise ``"good fit"``.
 
     Rules 3 and 4 need train scores (``return_train_score=True``); without them
     the verdict rests on the validation curve alone (``"good fit"`` then means
     that it levelled off) and the reason says so. A single point without train
-    scores gets no verdict (None). The reference of rule 4 is the best trial, so
+    scores gets no verdict (None). The reference of rule 3 is the best trial, so
     the best trial itself is never under-fitting by that rule.
 
     Parameters

@@ -340,6 +340,10 @@ class RungDisplay:
         Name of the metric, for the axis label.
     resource_name : str, default="n_resources"
         What the resource counts, for the axis label.
+    stopped_predictions : ndarray of shape (n_results,), default=None
+        Where a learning curve stopped a trial (``HyperbandSearchCV(stopping=
+        "curves")``), the score it predicted at the full budget on that row,
+        NaN elsewhere: drawn as a dotted line from the trial's last point.
 
     Attributes
     ----------
@@ -349,6 +353,8 @@ class RungDisplay:
         The figure holding ``ax_``.
     lines_ : dict of int to matplotlib Line2D
         The line of each trial.
+    predicted_ : dict of int to matplotlib Line2D
+        The dotted extrapolation of each trial a learning curve stopped.
     failed_ : matplotlib Line2D or None
         The failed results (NaN score): red crosses at their resource, along the
         bottom of the axes; None when no result failed.
@@ -365,7 +371,9 @@ class RungDisplay:
     """
 
     def __init__(self, trial_ids, n_resources, scores, *, brackets=None, metric_name="score",
-                 resource_name="n_resources"):
+                 resource_name="n_resources", stopped_predictions=None):
+        self.stopped_predictions = None if stopped_predictions is None else np.asarray(
+            stopped_predictions, dtype=float)
         self.trial_ids = np.asarray(trial_ids)
         self.n_resources = np.asarray(n_resources, dtype=float)
         self.scores = np.asarray(scores, dtype=float)
@@ -405,10 +413,14 @@ class RungDisplay:
                 )
         key, metric_name = _metric_key(results, metric)
         brackets = results.get("bracket")
+        stopped = None
+        if "curve_stopped" in results and "curve_prediction" in results:
+            flags = np.asarray(results["curve_stopped"], dtype=bool)
+            stopped = np.where(flags, _float(results["curve_prediction"]), np.nan)
         disp = cls(
             np.asarray(results["trial_id"]), _float(results["n_resources"]),
             _float(results[key]), brackets=None if brackets is None else np.asarray(brackets),
-            metric_name=metric_name, resource_name=resource_name,
+            metric_name=metric_name, resource_name=resource_name, stopped_predictions=stopped,
         )
         return disp.plot(ax=ax) if plot else disp
 
@@ -467,6 +479,7 @@ class RungDisplay:
             (line,) = ax.plot(xs, ys, "-o", ms=3, lw=1.6 if reached_top else 0.8,
                               alpha=0.95 if reached_top else 0.45, color=colour[b])
             self.lines_[int(tid) if isinstance(tid, numbers.Integral) else tid] = line
+        self.predicted_ = self._draw_predictions(ax, top)
         failed = ~np.isfinite(self.scores) & np.isfinite(self.n_resources)
         self.failed_ = None
         if failed.any():  # a NaN breaks a line: mark where trials failed
@@ -482,6 +495,9 @@ class RungDisplay:
             for b in levels]
         if self.failed_ is not None:
             handles.append(self.failed_)
+        if self.predicted_:
+            handles.append(Line2D([], [], color="grey", ls=":",
+                                  label=f"predicted by its curve ({len(self.predicted_)})"))
         if handles:
             ax.legend(handles=handles, loc="lower right", fontsize="small")
         if log_x and np.nanmin(self.n_resources) > 0:
@@ -493,10 +509,26 @@ class RungDisplay:
                 ax.minorticks_off()
         ax.set_xlabel(f"resource ({self.resource_name})")
         ax.set_ylabel(f"mean CV {self.metric_name}")
-        ax.set_title("Hyperband rungs: a line per trial, promotions continue right")
+        ax.set_title("Learning curves: a line per trial, dotted where its curve stopped it"
+                     if self.predicted_ else
+                     "Hyperband rungs: a line per trial, promotions continue right")
         ax.grid(True, alpha=0.3)
         self.ax_, self.figure_ = ax, fig
         return self
+
+    def _draw_predictions(self, ax, top):
+        """Dotted lines from where a curve stopped a trial to its predicted final score."""
+        out = {}
+        if self.stopped_predictions is None or not np.isfinite(top):
+            return out
+        for i in np.flatnonzero(np.isfinite(self.stopped_predictions)):
+            tid = self.trial_ids[i]
+            colour = self.lines_[int(tid) if isinstance(tid, numbers.Integral) else tid]
+            (line,) = ax.plot([self.n_resources[i], top],
+                              [self.scores[i], self.stopped_predictions[i]], ":", lw=0.8,
+                              alpha=0.45, color=colour.get_color())
+            out[int(tid) if isinstance(tid, numbers.Integral) else tid] = line
+        return out
 
 
 def _resource_label(search):

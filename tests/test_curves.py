@@ -89,7 +89,9 @@ def test_curve_stopping_trains_less_than_hyperband_and_reports_the_curves(data):
         assert list(rows["n_resources"]) == s.curve_checkpoints_[: len(rows)]
     stopped = res[res["curve_stopped"].astype(bool)]
     assert len(stopped) == s.n_stopped_early_
-    assert (stopped["curve_p_better"] < 0.05).all()
+    # stopped by its own curve, or bounded below the best by the finished curves' gains
+    assert ((stopped["curve_p_better"] < 0.05) | (stopped["curve_bound"] < s.best_score_)).all()
+    assert (stopped["curve_p_better"] < 0.05).any()
     assert (stopped["n_resources"] < 27).all()
     # the best trained the whole budget; its curve was never cut
     assert s.cv_results_["n_resources"][s.best_index_] == 27
@@ -146,3 +148,24 @@ def test_bad_curve_settings_raise_before_training(data, kw, match):
     with pytest.raises(ValueError, match=match):
         s.fit(X, y)
     assert not hasattr(s, "cv_results_")
+
+
+def test_the_fitted_search_diagnoses_its_best_curves_and_draws_them(data):
+    X, y = data
+    s = search(return_train_score=True).fit(X, y)
+    best = s.learning_curves_[0]
+    assert best.trial_id == s.cv_results_["trial_id"][s.best_index_]
+    assert best.resources == tuple(float(b) for b in s.curve_checkpoints_)
+    assert len(best.train) == len(best.validation) == len(s.curve_checkpoints_)
+    assert best.verdict in ("over-fitting", "under-fitting", "still improving", "good fit")
+    assert "partial_fit" in best.reason
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg", force=True)
+    from sktune.plots import RungDisplay
+
+    display = RungDisplay.from_search(s)
+    assert len(display.lines_) == s.n_trials_
+    # a dotted extrapolation to max_resources for each trial its curve stopped
+    assert len(display.predicted_) == s.n_stopped_early_
+    for line in display.predicted_.values():
+        assert line.get_xdata()[-1] == 27 and line.get_linestyle() == ":"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib.util
 import subprocess
 import sys
 import warnings
@@ -17,7 +15,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-import sktune.diagnosis
 from sktune import Categorical, HyperbandSearchCV, PopulationSearchCV, Real
 from sktune.diagnosis import (
     VERDICTS,
@@ -199,18 +196,6 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
 def test_cv_results_must_be_a_dict_or_dataframe():
     with pytest.raises(TypeError, match="cv_results_"):
         diagnose_learning_curves([0.8, 0.9])
-
-
-def test_the_examples_run():
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(sktune.diagnosis) if t.examples]
-    if importlib.util.find_spec("matplotlib") is None:
-        tests = [t for t in tests if "Display" not in t.name]
-    assert tests
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0
 
 
 def test_module_imports_without_matplotlib():

@@ -13,7 +13,8 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 # Public modules whose ``__all__`` is the public API.
 MODULES = ["sktune", "sktune.callbacks", "sktune.plots", "sktune.progress", "sktune.resources",
            "sktune.records.journal", "sktune.demo", "sktune.importance",
-           "sktune.report", "sktune.selection", "sktune.racing"]
+           "sktune.report", "sktune.selection", "sktune.racing", "sktune.diagnosis",
+           "sktune.curves"]
 
 # Checks every public class and function passes (numpydoc's codes):
 # GL08 no docstring, SS01 no summary, PR01 parameter not documented, PR02 unknown
@@ -96,7 +97,9 @@ DOCTESTED = ["sktune.search.bayes.BayesSearchCV", "sktune.search.hyperband.Hyper
              "sktune.plots.ParallelCoordinatesDisplay", "sktune.space.Real",
              "sktune.space.SearchSpace", "sktune.progress.SearchProgress",
              "sktune.proposers.tpe.TPEProposer",
-             "sktune.importance.hyperparameter_importance"]
+             "sktune.importance.hyperparameter_importance",
+             "sktune.diagnosis.diagnose_learning_curves",
+             "sktune.diagnosis.CurveDiagnosisDisplay", "sktune.curves.fit_learning_curve"]
 
 
 @pytest.mark.parametrize("path", DOCTESTED)

@@ -64,6 +64,7 @@ class _Curve:
     stopped: bool = False  # stopped early, or failed
     prediction: float = float("nan")  # the last predicted score at max_resources
     p_better: float = float("nan")  # the last probability of beating the incumbent
+    bound: float = float("nan")  # the last bound from the finished curves' largest gain
 
 
 class CurveStoppingScheduler(Scheduler):
@@ -206,10 +207,12 @@ class CurveStoppingScheduler(Scheduler):
             if np.isfinite(self.incumbent):
                 trial.p_better = fit.prob_above(self.max_resources, self.incumbent)
                 trial.stopped = trial.p_better < self.threshold
+        trial.bound = float("nan")
         if trial.stopped or not np.isfinite(self.incumbent) or len(self.finished) < self.min_peers:
             return
         gain = max(c[-1] - c[n - 1] for c in self.finished)
-        if trial.scores[-1] + max(gain, 0.0) + 2 * trial.errors[-1] < self.incumbent:
+        trial.bound = trial.scores[-1] + max(gain, 0.0) + 2 * trial.errors[-1]
+        if trial.bound < self.incumbent:
             trial.stopped = True
             if not np.isfinite(trial.prediction):
                 gains = [c[-1] - c[n - 1] for c in self.finished]
@@ -224,13 +227,15 @@ class CurveStoppingScheduler(Scheduler):
 
     def result_info(self, result):
         """The curve's verdict after this result: ``curve_prediction`` (the predicted
-        score at ``max_resources``), ``curve_p_better`` (the probability of beating the
-        incumbent there; NaN before a judgement) and ``curve_stopped``."""
+        score at ``max_resources``), ``curve_p_better`` (its own curve's probability of
+        beating the incumbent there), ``curve_bound`` (the score the finished curves'
+        largest gain would bring it to), NaN where not judged, and ``curve_stopped``."""
         trial = self.trials[result.trial_id]
         judged = len(trial.scores) == trial.step + 1 and trial.step < self._top()
         nan = float("nan")
         return {"curve_prediction": trial.prediction if judged else nan,
                 "curve_p_better": trial.p_better if judged else nan,
+                "curve_bound": trial.bound if judged else nan,
                 "curve_stopped": bool(trial.stopped and not result.failed)}
 
     def is_finished(self):

@@ -25,10 +25,12 @@ from .._routing import route_fit, search_router
 from .._scoring import Metrics, build_scorers
 from .._validation import BOOL, CALLABLE, NONE, Check, Interval, Options, validate_params
 from .._warn import warn
+from ..diagnosis import diagnose_learning_curves
 from ..events import EventStream, JournalWriter, Progress, SklearnHooks, StopCallbacks, VerbosePrinter
 from ..execution import Executor, check_devices, refit_device
 from ..loop import SearchLoop
 from ..objectives import Objectives, explain_choice, pareto_ranks_by_level
+from ..plots import _resource_label
 from ..racing import FoldRace, decisions_from_rows
 from ..records import History, Journal, ReplayingExecutor, build_cv_results
 from ..records.journal import check_journal_path, fingerprint
@@ -483,6 +485,9 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         state = scheduler.state()
         for name in scheduler.fitted_attributes:
             setattr(self, name, state[name])
+        self.learning_curves_ = diagnose_learning_curves(
+            self.cv_results_, metric=metrics.refit_metric, n_best=3,
+            resource_name=_resource_label(self))
         if self._objectives is not None:
             self._pareto(history)
         if self.refit is False and metrics.multimetric:

@@ -221,6 +221,13 @@ class BayesSearchCV(BaseSearch):
         Wall time of the search, refit excluded.
     history_ : list of dict
         The raw record of every result (JSON-friendly).
+    learning_curves_ : list of CurveDiagnosis
+        The three best trials' train and validation scores with a plain verdict
+        (``"over-fitting"``, ``"under-fitting"``, ``"still improving"``,
+        ``"good fit"``) and its reason, from
+        :func:`sktune.diagnosis.diagnose_learning_curves`; one point per trial
+        here, so the verdict needs ``return_train_score=True``. See
+        :ref:`diagnosis`.
     n_workers_ : int
         Jobs run at once.
     busy_time_ : float

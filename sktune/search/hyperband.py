@@ -108,7 +108,11 @@ class HyperbandSearchCV(BaseSearch):
         parametric learning-curve families fitted to its mean CV scores
         predicts its score at ``max_resources``, and it stops once the
         probability that it beats the best score reached there is below
-        ``curve_threshold``. Configurations start whenever a worker frees up
+        ``curve_threshold``; before that, once three configurations reached
+        ``max_resources``, it stops when even the largest gain one of them
+        made from the same checkpoint would leave it below the best
+        (``cv_results_`` columns ``curve_prediction``, ``curve_p_better``,
+        ``curve_bound``, ``curve_stopped``). Configurations start whenever a worker frees up
         (asynchronously, whatever ``asynchronous`` says) while the epochs
         synchronous Hyperband would train over ``n_brackets`` brackets last
         (unless ``n_candidates`` is set), so the two compare at equal budgets.
@@ -271,6 +275,15 @@ class HyperbandSearchCV(BaseSearch):
     resources_used_ : float
         Budget trained per fold, all trials together (epochs, passes, trees...):
         increments when training continues, whole rungs when it refits.
+    curve_checkpoints_, n_stopped_early_ : list of int, int
+        With ``stopping="curves"``: the budgets trials are scored at, and how
+        many trials their curves stopped before ``max_resources``
+        (``bracket_plan_`` is then not set).
+    learning_curves_ : list of CurveDiagnosis
+        The three best trials' learning curves over ``n_resources`` (train
+        scores with ``return_train_score=True``) with a plain verdict
+        (``"over-fitting"``, ``"under-fitting"``, ``"still improving"``,
+        ``"good fit"``) and its reason; see :ref:`diagnosis`.
     scorer_, n_splits_, refit_time_, multimetric_, search_time_, history_ :
         As in :class:`BayesSearchCV`.
     n_workers_ : int

@@ -300,6 +300,10 @@ class PopulationSearchCV(BaseSearch):
     perturbation_interval_ : int
     n_steps_ : int
     population_size_ : int
+    learning_curves_ : list of CurveDiagnosis
+        The three best members' learning curves over their steps (train scores
+        with ``return_train_score=True``) with a plain verdict and its reason;
+        see :ref:`diagnosis`.
     scorer_, n_splits_, multimetric_, refit_time_, search_time_, history_
         As in :class:`~sktune.BayesSearchCV`.
 
