@@ -78,16 +78,32 @@ class _Member:
 
 @dataclass(frozen=True)
 class CurveFit:
-    """The fitted ensemble; ``members`` empty when too few points were given.
+    """The fitted ensemble, as :func:`fit_learning_curve` returns it.
 
-    Attributes
+    Parameters
     ----------
     budgets, scores : ndarray
         The points fitted (in the scores' own units).
+    members : tuple
+        One fitted family each (its parameters, their covariance, its noise
+        and AICc); empty when too few points were given.
+    weights : ndarray
+        Akaike weights of the members (summing to 1).
+
+    Attributes
+    ----------
     families : list of str
         The families that took part, in the order of ``weights``.
-    weights : ndarray
-        Akaike weights of the families (summing to 1).
+
+    Examples
+    --------
+    >>> from sktune.curves import fit_learning_curve
+    >>> fit = fit_learning_curve([1, 2, 3, 5], [0.60, 0.61, 0.60, 0.61])
+    >>> fit.families
+    ['constant', 'log', 'inverse log']
+    >>> mean, std = fit.predict(27)
+    >>> round(mean, 2), fit.prob_above(27, 0.9) < 0.01
+    (0.61, True)
     """
 
     budgets: np.ndarray
@@ -112,8 +128,18 @@ class CurveFit:
         return np.array(means), np.maximum(np.array(variances), 1e-18)
 
     def predict(self, budget):
-        """``(mean, std)`` of the score at ``budget``: the ensemble's mixture moments.
-        ``(nan, nan)`` without members."""
+        """The predicted score at ``budget``: the mixture's mean and spread.
+
+        Parameters
+        ----------
+        budget : float
+            Where to predict (usually the full budget).
+
+        Returns
+        -------
+        mean, std : float
+            The mixture's moments; ``(nan, nan)`` without members.
+        """
         if not self.members:
             return float("nan"), float("nan")
         means, variances = self._parts(budget)
@@ -122,9 +148,21 @@ class CurveFit:
         return mean, math.sqrt(max(second - mean**2, 0.0))
 
     def prob_above(self, budget, threshold):
-        """The probability that the score at ``budget`` exceeds ``threshold`` (the
-        mixture of the families' normal predictions); 1 without members, so that a
-        trial with too short a curve is never stopped on it."""
+        """The probability that the score at ``budget`` exceeds ``threshold``.
+
+        Parameters
+        ----------
+        budget : float
+            Where to predict.
+        threshold : float
+            The score to beat (the incumbent's).
+
+        Returns
+        -------
+        probability : float
+            Under the mixture of the families' normal predictions; 1 without
+            members, so that a trial with too short a curve is never stopped on it.
+        """
         if not self.members:
             return 1.0
         means, variances = self._parts(budget)
