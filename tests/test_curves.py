@@ -141,6 +141,7 @@ def test_a_resumed_curve_search_makes_the_same_decisions(data, tmp_path):
     ({"curve_threshold": 0}, "'curve_threshold' parameter"),
     ({"resource": "n_samples", "max_resources": "auto", "min_resources": "auto"},
      "stopping='curves' needs a resource that continues training"),
+    ({"objectives": ["score", "fit_time"]}, "stopping='curves' compares one score"),
 ])
 def test_bad_curve_settings_raise_before_training(data, kw, match):
     X, y = data
@@ -169,3 +170,17 @@ def test_the_fitted_search_diagnoses_its_best_curves_and_draws_them(data):
     assert len(display.predicted_) == s.n_stopped_early_
     for line in display.predicted_.values():
         assert line.get_xdata()[-1] == 27 and line.get_linestyle() == ":"
+
+
+def test_imported_results_set_the_incumbent_and_racing_never_does(data):
+    X, y = data
+    first = search(n_candidates=4).fit(X, y)
+    # the earlier search's best at max_resources is the incumbent from the start
+    again = search(n_candidates=4, initial_results=first, random_state=1).fit(X, y)
+    assert again.initial_results_use_ == "results"
+    imported = again.cv_results_["imported"]
+    new = ~imported & (again.cv_results_["n_resources"] < 27)
+    assert np.isfinite(again.cv_results_["curve_p_better"][new]).any()
+    raced = search(racing=0.3, cv=3, n_candidates=6).fit(X, y)
+    res = pd.DataFrame(raced.cv_results_)
+    assert raced.best_index_ not in set(np.flatnonzero(res["status"] == "raced"))

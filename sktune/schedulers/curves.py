@@ -176,8 +176,9 @@ class CurveStoppingScheduler(Scheduler):
         trial.scores.append(float(result.score))
         trial.errors.append(0.0 if folds is None else float(np.std(folds) / math.sqrt(len(folds))))
         if len(trial.scores) == len(self.checkpoints):
-            self.incumbent = max(self.incumbent, float(result.score))
-            self.finished.append(list(trial.scores))
+            if not (result.race and result.race.get("dropped")):  # not a partial mean
+                self.incumbent = max(self.incumbent, float(result.score))
+                self.finished.append(list(trial.scores))
             return
         self._judge(trial)
         if trial.stopped:
@@ -231,12 +232,18 @@ class CurveStoppingScheduler(Scheduler):
         beating the incumbent there), ``curve_bound`` (the score the finished curves'
         largest gain would bring it to), NaN where not judged, and ``curve_stopped``."""
         trial = self.trials[result.trial_id]
-        judged = len(trial.scores) == trial.step + 1 and trial.step < self._top()
+        if not (len(trial.scores) == trial.step + 1 and trial.step < self._top()):
+            return dict(self.unjudged_info(), curve_stopped=bool(trial.stopped
+                                                                 and not result.failed))
+        return {"curve_prediction": trial.prediction, "curve_p_better": trial.p_better,
+                "curve_bound": trial.bound, "curve_stopped": trial.stopped}
+
+    @staticmethod
+    def unjudged_info():
+        """The curve columns of a row no curve judged (the top checkpoint, an import)."""
         nan = float("nan")
-        return {"curve_prediction": trial.prediction if judged else nan,
-                "curve_p_better": trial.p_better if judged else nan,
-                "curve_bound": trial.bound if judged else nan,
-                "curve_stopped": bool(trial.stopped and not result.failed)}
+        return {"curve_prediction": nan, "curve_p_better": nan, "curve_bound": nan,
+                "curve_stopped": False}
 
     def is_finished(self):
         if any(t.pending or (self._running(t) and t.scores) for t in self.trials.values()):

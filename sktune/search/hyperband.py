@@ -464,6 +464,11 @@ class HyperbandSearchCV(BaseSearch):
                 f"partial_fit, warm_start); resource_ {self.resource_.describe()!r} refits "
                 "at every budget. Use stopping='halving' or another resource."
             )
+        if self.objectives is not None:
+            raise ValueError(
+                "stopping='curves' compares one score with the best one; it cannot rank "
+                "several objectives. Use stopping='halving' (MO-ASHA) with 'objectives'."
+            )
         k = n_table if self.n_brackets is None else self.n_brackets
         plan = hyperband_plan(r_min, R, self.factor)
         budget = None if self.n_candidates is not None else sum(
@@ -485,7 +490,10 @@ class HyperbandSearchCV(BaseSearch):
         return abs(float(row.budget) - float(self._budget_bounds(context)[1])) < 1e-9
 
     def _imported_info(self, scheduler):
-        return {"iter": -1, "rung": -1, "n_resources": scheduler.max_resources, "bracket": -1}
+        info = {"iter": -1, "rung": -1, "n_resources": scheduler.max_resources, "bracket": -1}
+        if isinstance(scheduler, CurveStoppingScheduler):
+            info.update(scheduler.unjudged_info())
+        return info
 
     def _tell_imported(self, scheduler, result):
         score = np.nan if result.failed else result.score
