@@ -8,10 +8,17 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import SGDClassifier
 
-from sktune import HyperbandSearchCV, Real
+from sktune import HyperbandSearchCV, Real, SearchSpace
 from sktune.curves import FAMILIES, fit_learning_curve
+from sktune.proposers.budget import BudgetProposer
 from sktune.records import read_journal
-from sktune.schedulers import curve_checkpoints, hyperband_epochs, hyperband_plan
+from sktune.schedulers import (
+    CurveStoppingScheduler,
+    TrialResult,
+    curve_checkpoints,
+    hyperband_epochs,
+    hyperband_plan,
+)
 
 BUDGETS = np.array([1, 2, 3, 5, 9, 16], dtype=float)
 SPACE = {"alpha": Real(1e-5, 1e-1, log=True), "eta0": Real(1e-3, 1.0, log=True)}
@@ -184,3 +191,26 @@ def test_imported_results_set_the_incumbent_and_racing_never_does(data):
     raced = search(racing=0.3, cv=3, n_candidates=6).fit(X, y)
     res = pd.DataFrame(raced.cv_results_)
     assert raced.best_index_ not in set(np.flatnonzero(res["status"] == "raced"))
+
+
+def _result(work, score, se=0.01):
+    """What the loop reports of ``work`` when its three folds scored around ``score``."""
+    folds = np.array([score - se, score, score + se])
+    return TrialResult(work, {"score": folds}, {}, np.zeros(3), np.zeros(3), [None] * 3,
+                       [None] * 3, score=float(folds.mean()))
+
+
+def test_stopped_trials_teach_the_proposer_their_predicted_final_score():
+    proposer = BudgetProposer(SearchSpace({"a": Real(0.0, 1.0)}), random_state=0)
+    scheduler = CurveStoppingScheduler(proposer, min_resources=1, max_resources=27,
+                                       n_candidates=2)
+    curves = {0: lambda b: 0.9 - 0.3 * b ** -0.5, 1: lambda b: 0.5}  # a climber, a plateau
+    while not scheduler.is_finished():
+        for work in scheduler.next_work(1):
+            scheduler.on_result(_result(work, curves[work.trial_id](work.stop)))
+    top = proposer.observations.at(27).items
+    assert [round(s, 3) for _, s in top] == [round(curves[0](27), 3), 0.5]
+    assert scheduler.trials[1].stopped and len(scheduler.trials[1].scores) == 4
+    assert scheduler.trials[1].p_better < 0.05
+    # every checkpoint was told at its own budget
+    assert [len(proposer.observations.at(b).items) for b in (1, 2, 3, 5, 9)] == [2, 2, 2, 2, 1]
