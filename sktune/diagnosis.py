@@ -84,7 +84,7 @@ class CurveDiagnosis:
     ...            "mean_train_score": [0.99]}
     >>> print(diagnose_learning_curves(results)[0])  # doctest: +NORMALIZE_WHITESPACE
     trial 0: over-fitting (the train score 0.99 is 0.19 above the validation score 0.8,
-    more than twice the noise of 0.01)
+    a gap more than five times the noise of 0.01)
     """
 
     trial_id: object
@@ -258,14 +258,22 @@ def _verdict(c, best, tol, w):
             f"unseen data (its validation score: {val})")
     gap = c.train[last] - c.val[last]
     noise = _noise(tol, math.hypot(c.train_std[last], c.val_std[last]))
-    # along a budget some gap is normal: it must have widened with the budget, or be wide
+    # some gap is normal: it must have widened with the budget, or be wide
     first_gap = c.train[0] - c.val[0]
-    widened = last == 0 or _beyond(gap - first_gap, noise) or _beyond(gap, 2.5 * noise)
-    if _beyond(gap, noise) and widened:
-        grew = "" if last == 0 else f" (from {_fmt(first_gap)}{w.at(res(0))})"
+    widened = last > 0 and _beyond(gap - first_gap, noise)
+    if _beyond(gap, noise) and (widened or _beyond(gap, 2.5 * noise)):
+        why = (f"widened from {_fmt(first_gap)}{w.at(res(0))}, more than twice the noise of "
+               f"{_fmt(noise)}" if widened else
+               f"more than five times the noise of {_fmt(noise)}")
         return "over-fitting", (
             f"the train score {train} is {_fmt(gap)} {w.above} the validation score {val}"
-            f"{w.at(res(last))}{grew}, more than twice the noise of {_fmt(noise)}")
+            f"{w.at(res(last))}, a gap {why}")
+    if _beyond(gap, noise):
+        since = "" if last == 0 else f", and did not widen (from {_fmt(first_gap)}{w.at(res(0))})"
+        return "good fit", (
+            f"the train score {train} is {_fmt(gap)} {w.above} the validation score {val}"
+            f"{w.at(res(last))}: a usual gap, less than five times the noise of "
+            f"{_fmt(noise)}{since}{_levelled(c, res, w)}")
     return "good fit", (
         f"the train score {train} and the validation score {val}{w.at(res(last))} differ by "
         f"{_fmt(abs(gap))}, less than twice the noise of {_fmt(noise)}{_levelled(c, res, w)}")
@@ -342,10 +350,10 @@ def diagnose_learning_curves(cv_results, *, metric=None, n_best=3, greater_is_be
        validation score: this configuration fits its own training data worse
        than another predicts unseen data: ``"under-fitting"``;
     4. the train score is above the validation score at the last point (noise:
-       both standard deviations combined) and, along a budget, that gap widened
-       by more than twice the noise since the first point or is more than five
-       times the noise (some gap is normal; one that grows with training, or a
-       wide one, is not): ``"over-fitting"``;
+       both standard deviations combined) by more than twice the noise, and the
+       gap either widened by more than twice the noise since the first point of
+       the budget or is more than five times the noise (some gap is normal; one
+       that grows with training, or a wide one, is not): ``"over-fitting"``;
     5. otherwise ``"good fit"``.
 
     Rules 3 and 4 need train scores (``return_train_score=True``); without them

@@ -99,7 +99,8 @@ DOCTESTED = ["sktune.search.bayes.BayesSearchCV", "sktune.search.hyperband.Hyper
              "sktune.proposers.tpe.TPEProposer",
              "sktune.importance.hyperparameter_importance",
              "sktune.diagnosis.diagnose_learning_curves",
-             "sktune.diagnosis.CurveDiagnosisDisplay", "sktune.curves.fit_learning_curve",
+             "sktune.diagnosis.CurveDiagnosisDisplay", "sktune.diagnosis.CurveDiagnosis",
+             "sktune.curves.fit_learning_curve",
              "sktune.curves.CurveFit"]
 
 
