@@ -20,6 +20,8 @@ Methods, side by side:
 - ``sktune bayes``: synchronous Hyperband with BOHB-style GP proposals;
 - ``sktune ASHA bayes``: ASHA with the same GP proposals;
 - ``sktune tpe``: synchronous Hyperband with BOHB-style TPE proposals;
+- ``sktune curves``: ``stopping="curves"``, learning-curve stopping (random proposals),
+  with its default epoch budget: what ``sktune sync`` trains;
 - ``random full``: ``RandomizedSearchCV``, every configuration trained the full R
   (``--n-random``, 40 by default, so that 1/3 of its epochs is about what
   synchronous Hyperband trains);
