@@ -22,6 +22,8 @@ Methods, side by side:
 - ``sktune tpe``: synchronous Hyperband with BOHB-style TPE proposals;
 - ``sktune curves``: ``stopping="curves"``, learning-curve stopping (random proposals),
   with its default epoch budget: what ``sktune sync`` trains;
+- ``sktune curves+``: the same with one bracket more (``n_brackets=5`` for R=27): about
+  the epochs ``sktune ASHA`` trains, which are more than synchronous Hyperband's;
 - ``random full``: ``RandomizedSearchCV``, every configuration trained the full R
   (``--n-random``, 40 by default, so that 1/3 of its epochs is about what
   synchronous Hyperband trains);
@@ -115,9 +117,10 @@ from sktune import Categorical, HyperbandSearchCV, Real  # noqa: E402
 from sktune.schedulers import hyperband_plan  # noqa: E402
 
 METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
-           "sktune curves", "random full", "sklearn halving", "optuna ASHA", "optuna hyperband"]
+           "sktune curves", "sktune curves+", "random full", "sklearn halving", "optuna ASHA",
+           "optuna hyperband"]
 SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
-          "sktune curves"]
+          "sktune curves", "sktune curves+"]
 FACTOR = 3
 CURVE_THRESHOLD = 0.05  # HyperbandSearchCV's default
 
@@ -270,6 +273,9 @@ def run_sktune(task, method, n_jobs, seed, n_random):
         kw.update(proposer="tpe")
     if method == "sktune curves":  # its default budget: sync Hyperband's epochs
         kw.update(stopping="curves", curve_threshold=CURVE_THRESHOLD)
+    if method == "sktune curves+":  # one bracket more: about the epochs ASHA trains here
+        n_table = len(hyperband_plan(1, task["R"], FACTOR))
+        kw.update(stopping="curves", curve_threshold=CURVE_THRESHOLD, n_brackets=n_table + 1)
     search = HyperbandSearchCV(clone(task["estimator"]), task["space"], **kw)
     t0 = time.perf_counter()
     search.fit(task["X"], task["y"])
