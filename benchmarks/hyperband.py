@@ -114,7 +114,7 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sktune import Categorical, HyperbandSearchCV, Real  # noqa: E402
-from sktune.schedulers import hyperband_plan  # noqa: E402
+from sktune.schedulers import hyperband_epochs, hyperband_plan  # noqa: E402
 
 METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
            "sktune curves", "sktune curves+", "random full", "sklearn halving", "optuna ASHA",
@@ -203,13 +203,7 @@ def _cv(seed):
 # -- methods -------------------------------------------------------------------------------------------
 def _hyperband_epochs(R):
     """Epochs per fold of synchronous Hyperband over the whole table, continuing training."""
-    total = 0
-    for bracket in hyperband_plan(1, R, FACTOR):
-        prev = 0
-        for n_i, r_i in zip(bracket["n_candidates"], bracket["n_resources"]):
-            total += n_i * (r_i - prev)
-            prev = r_i
-    return total
+    return sum(hyperband_epochs(bracket) for bracket in hyperband_plan(1, R, FACTOR))
 
 
 def _halving_candidates(R, target):

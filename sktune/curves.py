@@ -122,7 +122,7 @@ class CurveFit:
         for m in self.members:
             f = FAMILIES[m.name][0]
             mean = float(f(x, *m.params)[0])
-            grad = _gradient(f, x, m.params)
+            grad = _jacobian(f, x, m.params)[0]
             variances.append(float(grad @ m.cov @ grad) + m.noise)
             means.append(mean)
         return np.array(means), np.maximum(np.array(variances), 1e-18)
@@ -170,16 +170,16 @@ class CurveFit:
         return float(self.weights @ tails)
 
 
-def _gradient(f, x, params):
-    """d f(x) / d params by central differences."""
-    grad = np.empty(len(params))
+def _jacobian(f, x, params):
+    """d f(x) / d params at each point of ``x`` (rows), by central differences."""
+    J = np.empty((len(x), len(params)))
     for i, p in enumerate(params):
         h = 1e-6 * max(abs(p), 1.0)
         up, down = params.copy(), params.copy()
         up[i] += h
         down[i] -= h
-        grad[i] = (f(x, *up)[0] - f(x, *down)[0]) / (2 * h)
-    return grad
+        J[:, i] = (f(x, *up) - f(x, *down)) / (2 * h)
+    return J
 
 
 # the nonlinear parameter of the three-parameter families: its basis and its log-range
@@ -213,9 +213,7 @@ def _fit_shape(name, x, y):
     A = np.column_stack([np.ones(len(x)), -g(x, theta)])
     (c, a), _ = _linear(A, y)
     params = np.array([c, a, theta])
-    f = FAMILIES[name][0]
-    J = np.array([_gradient(f, np.array([xi]), params) for xi in x])
-    return params, J
+    return params, _jacobian(FAMILIES[name][0], x, params)
 
 
 def _fit_member(name, x, y, noise_floor):

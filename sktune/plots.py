@@ -478,7 +478,7 @@ class RungDisplay:
             reached_top = np.isfinite(top) and xs.max() >= top
             (line,) = ax.plot(xs, ys, "-o", ms=3, lw=1.6 if reached_top else 0.8,
                               alpha=0.95 if reached_top else 0.45, color=colour[b])
-            self.lines_[int(tid) if isinstance(tid, numbers.Integral) else tid] = line
+            self.lines_[_trial_key(tid)] = line
         self.predicted_ = self._draw_predictions(ax, top)
         failed = ~np.isfinite(self.scores) & np.isfinite(self.n_resources)
         self.failed_ = None
@@ -522,13 +522,17 @@ class RungDisplay:
         if self.stopped_predictions is None or not np.isfinite(top):
             return out
         for i in np.flatnonzero(np.isfinite(self.stopped_predictions)):
-            tid = self.trial_ids[i]
-            colour = self.lines_[int(tid) if isinstance(tid, numbers.Integral) else tid]
+            key = _trial_key(self.trial_ids[i])
             (line,) = ax.plot([self.n_resources[i], top],
                               [self.scores[i], self.stopped_predictions[i]], ":", lw=0.8,
-                              alpha=0.45, color=colour.get_color())
-            out[int(tid) if isinstance(tid, numbers.Integral) else tid] = line
+                              alpha=0.45, color=self.lines_[key].get_color())
+            out[key] = line
         return out
+
+
+def _trial_key(tid):
+    """A trial id as a key of ``lines_`` (numpy integers as plain ints)."""
+    return int(tid) if isinstance(tid, numbers.Integral) else tid
 
 
 def _resource_label(search):

@@ -9,7 +9,7 @@ from .gp import GPProposer
 from .random import RandomProposer
 from .tpe import TPEProposer
 
-__all__ = ["BudgetProposer"]
+__all__ = ["BudgetProposer", "tell_at_budget"]
 
 _MODELS = {"bayes": GPProposer, "tpe": TPEProposer}
 
@@ -107,3 +107,13 @@ class BudgetProposer(Proposer):
                 self.space, n_initial_points=1, random_state=self.rng,
                 observations=self.observations.at(budget), guess_strength=self.guess_strength,
             )
+
+
+def tell_at_budget(proposer, params, score, budget):
+    """Tell ``proposer`` a result at ``budget`` when it keeps results per budget (a
+    :class:`BudgetProposer`, also through a warm start's ``FirstPoints``, which hands out
+    given points first), else the score alone (a grid)."""
+    if isinstance(getattr(proposer, "proposer", proposer), BudgetProposer):
+        proposer.tell(params, score, budget=budget)
+    else:
+        proposer.tell(params, score)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..curves import fit_learning_curve
-from ..proposers.budget import BudgetProposer
+from ..proposers.budget import tell_at_budget
 from .base import Scheduler, TrialResult, Work
 
 __all__ = ["CurveStoppingScheduler", "curve_checkpoints"]
@@ -211,20 +211,27 @@ class CurveStoppingScheduler(Scheduler):
         trial.bound = float("nan")
         if trial.stopped or not np.isfinite(self.incumbent) or len(self.finished) < self.min_peers:
             return
-        gain = max(c[-1] - c[n - 1] for c in self.finished)
-        trial.bound = trial.scores[-1] + max(gain, 0.0) + 2 * trial.errors[-1]
+        gains = [c[-1] - c[n - 1] for c in self.finished]
+        trial.bound = trial.scores[-1] + max(max(gains), 0.0) + 2 * trial.errors[-1]
         if trial.bound < self.incumbent:
             trial.stopped = True
             if not np.isfinite(trial.prediction):
-                gains = [c[-1] - c[n - 1] for c in self.finished]
                 trial.prediction = trial.scores[-1] + float(np.median(gains))
 
     def _tell(self, params, score, budget):
-        # (through a warm start's FirstPoints, which hands out given points first)
-        if isinstance(getattr(self.proposer, "proposer", self.proposer), BudgetProposer):
-            self.proposer.tell(params, score, budget=budget)
-        else:
-            self.proposer.tell(params, score)
+        tell_at_budget(self.proposer, params, score, budget)
+
+    def imported_info(self):
+        """The ``cv_results_`` columns of a row imported as a result at ``max_resources``."""
+        return {"iter": -1, "rung": -1, "n_resources": self.max_resources, "bracket": -1,
+                **self.unjudged_info()}
+
+    def tell_imported(self, result):
+        """An imported result counts at ``max_resources``, and may be the incumbent."""
+        score = np.nan if result.failed else result.score
+        self.proposer.tell(result.params, score, budget=self.max_resources)
+        if np.isfinite(score):
+            self.incumbent = max(self.incumbent, float(score))
 
     def result_info(self, result):
         """The curve's verdict after this result: ``curve_prediction`` (the predicted

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..pareto import nsga_order
-from ..proposers.budget import BudgetProposer
+from ..proposers.budget import tell_at_budget
 from .base import Scheduler, TrialResult, Work
 
 __all__ = ["hyperband_plan", "hyperband_epochs", "HyperbandScheduler", "ASHAScheduler"]
@@ -157,12 +157,8 @@ class _HalvingBase(Scheduler):
         if result.objectives is not None:
             trial.objectives[trial.rung] = np.asarray(result.objectives, dtype=float)
         budget = self._budgets(trial)[trial.rung]
-        tell_score = score if np.isfinite(score) else np.nan
-        # (through a warm start's FirstPoints, which hands out given points first)
-        if isinstance(getattr(self.proposer, "proposer", self.proposer), BudgetProposer):
-            self.proposer.tell(trial.params, tell_score, budget=budget)
-        else:
-            self.proposer.tell(trial.params, tell_score)
+        tell_at_budget(self.proposer, trial.params, score if np.isfinite(score) else np.nan,
+                       budget)
         return trial
 
     @staticmethod
@@ -192,6 +188,15 @@ class _HalvingBase(Scheduler):
     # -- what the search exposes ---------------------------------------------------------------
     fitted_attributes = ("n_resources_", "n_candidates_", "n_iterations_", "n_trials_",
                          "bracket_plan_", "min_resources_", "max_resources_", "resources_used_")
+
+    def imported_info(self):
+        """The ``cv_results_`` columns of a row imported as a result at the top rung."""
+        return {"iter": -1, "rung": -1, "n_resources": self.max_resources, "bracket": -1}
+
+    def tell_imported(self, result):
+        """An imported result counts at ``max_resources``."""
+        score = np.nan if result.failed else result.score
+        self.proposer.tell(result.params, score, budget=self.max_resources)
 
     def race_level(self, work):
         """Work of the top rung races against the best trained to the same budget (below

@@ -490,16 +490,10 @@ class HyperbandSearchCV(BaseSearch):
         return abs(float(row.budget) - float(self._budget_bounds(context)[1])) < 1e-9
 
     def _imported_info(self, scheduler):
-        info = {"iter": -1, "rung": -1, "n_resources": scheduler.max_resources, "bracket": -1}
-        if isinstance(scheduler, CurveStoppingScheduler):
-            info.update(scheduler.unjudged_info())
-        return info
+        return scheduler.imported_info()
 
     def _tell_imported(self, scheduler, result):
-        score = np.nan if result.failed else result.score
-        scheduler.proposer.tell(result.params, score, budget=scheduler.max_resources)
-        if isinstance(scheduler, CurveStoppingScheduler) and np.isfinite(score):
-            scheduler.incumbent = max(scheduler.incumbent, float(score))
+        scheduler.tell_imported(result)
 
     def _refit_best(self, estimator, X, y, fit_params):
         stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_
