@@ -188,6 +188,11 @@ def test_imported_results_set_the_incumbent_and_racing_never_does(data):
     imported = again.cv_results_["imported"]
     new = ~imported & (again.cv_results_["n_resources"] < 27)
     assert np.isfinite(again.cv_results_["curve_p_better"][new]).any()
+    # trials run one after another: the first new one is judged at its 4th checkpoint
+    # before any new trial finished, so only the imports can be the incumbent there
+    res = again.cv_results_
+    first_judged = ~imported & (res["trial_id"] == 0) & (res["n_resources"] == 5)
+    assert first_judged.sum() == 1 and np.isfinite(res["curve_p_better"][first_judged]).all()
     raced = search(racing=0.3, cv=3, n_candidates=6).fit(X, y)
     res = pd.DataFrame(raced.cv_results_)
     assert raced.best_index_ not in set(np.flatnonzero(res["status"] == "raced"))
@@ -214,3 +219,20 @@ def test_stopped_trials_teach_the_proposer_their_predicted_final_score():
     assert scheduler.trials[1].p_better < 0.05
     # every checkpoint was told at its own budget
     assert [len(proposer.observations.at(b).items) for b in (1, 2, 3, 5, 9)] == [2, 2, 2, 2, 1]
+
+
+def test_a_raced_out_partial_mean_never_becomes_the_incumbent():
+    proposer = BudgetProposer(SearchSpace({"a": Real(0.0, 1.0)}), random_state=0)
+    scheduler = CurveStoppingScheduler(proposer, min_resources=1, max_resources=3,
+                                       n_candidates=2)
+    for score in (0.7, 0.9):  # trial 0 finishes at 0.7; trial 1's last step is raced out
+        while True:
+            [work] = scheduler.next_work(1)
+            result = _result(work, score)
+            if work.stop == 3 and score == 0.9:
+                result.race = {"dropped": True}
+            scheduler.on_result(result)
+            if work.stop == 3:
+                break
+    assert scheduler.incumbent == pytest.approx(0.7)
+    assert len(scheduler.finished) == 1
