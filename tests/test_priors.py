@@ -167,6 +167,19 @@ def test_gp_acquisition_is_weighted_by_the_guess_early():
     assert gp._guess_weight[1] == 1.0
 
 
+def test_a_guess_on_every_dimension_halves_the_random_design():
+    guessed = {"x": Real(0.0, 1.0, guess=(0.8, 0.05)), "y": Real(0.0, 1.0, guess=(0.2, 0.05))}
+    partly = {"x": guessed["x"], "y": Real(0.0, 1.0)}
+    models = {}
+    for name, space in (("guessed", guessed), ("partly", partly)):
+        gp = GPProposer(space, n_initial_points=6, random_state=0)
+        for x in (0.1, 0.5, 0.9):  # three of six: half the design
+            gp.tell({"x": x, "y": x}, 0.0)
+        [models[name]] = gp.ask(1)
+        assert (gp._guess_weight is not None) is (name == "guessed")  # the model proposed
+    assert abs(models["guessed"]["x"] - 0.8) < 0.1 and abs(models["guessed"]["y"] - 0.2) < 0.1
+
+
 def test_tpe_good_density_has_the_guess_as_its_prior_component():
     guess = Real(0.0, 1.0, guess=(0.7, 0.03)).guess
     kind = Categorical(["a", "b"], guess={"b": 0.9}).guess

@@ -418,7 +418,9 @@ class GPProposer(SubspaceTurns):
         subspace, visited in turn: every subspace gets its share of the
         proposals, however it scores.
     n_initial_points : int, default=10
-        Quasi-random (Sobol) points per subspace before the GP takes over.
+        Quasi-random (Sobol) points per subspace before the GP takes over. Where
+        every dimension of a subspace has a ``guess``, half as many (at least 2):
+        the guesses stand in for the rest of the design (see :ref:`guesses`).
     acq_func : {"EI", "PI", "LCB"}, default="EI"
         log expected improvement, log probability of improvement, or the upper
         confidence bound ``mean + kappa * std`` of the maximised score.
@@ -531,13 +533,21 @@ class GPProposer(SubspaceTurns):
                 [s for _, s in rows])
         return self._priors[i]
 
+    def _design_size(self, sub):
+        """Random points before the GP: half of ``n_initial_points`` (at least 2) when
+        every dimension of ``sub`` has a guess, which stands in for the rest."""
+        if sub.dimensions and all(d.guess is not None for d in sub.dimensions):
+            return max(2, math.ceil(self.n_initial_points / 2))
+        return self.n_initial_points
+
     # -- one proposal -----------------------------------------------------------------------------
     def _ask_one(self, i, pending, taken):
         sub = self.space.subspaces[i]
         history = [(p, s) for p, s in self.observed if np.isfinite(s) and sub.contains(p)]
         n_tried = sum(1 for p, _ in self.observed if sub.contains(p))
         n_tried += sum(1 for p in pending if sub.contains(p))
-        if len(history) < max(2, self.n_initial_points) or n_tried < self.n_initial_points:
+        n_design = self._design_size(sub)
+        if len(history) < max(2, n_design) or n_tried < n_design:
             return self._random._new_point(i, taken)
         model = self._models[i]
         enc = model.enc

@@ -53,7 +53,8 @@ class BayesSearchCV(BaseSearch):
     n_iter : int, default=50
         Number of trials (configurations evaluated).
     n_initial_points : int, default=10
-        Quasi-random trials before the surrogate model is used.
+        Quasi-random trials before the surrogate model is used; half as many
+        where every dimension has a ``guess`` (see :ref:`guesses`).
     acq_func : {"EI", "PI", "LCB"}, default="EI"
         Acquisition: log expected improvement, probability of improvement, or a
         confidence bound (``mean + kappa * std`` on the maximised score).
