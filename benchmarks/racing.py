@@ -9,7 +9,9 @@ Two parts, each method side by side on the same problems and seeds:
   score so far of a raced trial instead of its partial mean.
 - **Hyperband** (``benchmarks/hyperband.py``'s ``sgd`` task, 5-fold CV here, as racing
   has little to save with 3): synchronous ``HyperbandSearchCV`` without racing, with
-  ``racing=True`` and with ``racing=0.05``; racing acts at the top rung only.
+  ``racing=True`` and with ``racing=0.05`` (racing acts at the top rung only); and
+  ``asynchronous=True`` (ASHA) without and with ``racing=True``, where every rung races
+  (a lower one against its promotion boundary).
 
 - **The standard-error stop** (``--part stop``): ``BayesSearchCV(n_iter=64)`` against the
   same search with ``callbacks=[StandardErrorStop()]``: evaluations saved and held-out
@@ -56,12 +58,14 @@ from sktune.racing import folds_run  # noqa: E402
 BAYES_METHODS = ["no racing", "racing", "racing a=0.05", "racing from fold 2",
                  "racing, told worst"]
 HB_METHODS = ["no racing", "racing", "racing a=0.05"]
+# asynchronous Hyperband (ASHA), where every rung races (against its promotion boundary)
+ASHA_METHODS = ["ASHA no racing", "ASHA racing"]
 STOP_METHODS = ["fixed n_iter", "StandardErrorStop"]
 
 
 def _racing(method):
     """The ``racing`` value of a method name: False, True (alpha 0.05) or ``a=<alpha>``."""
-    if method in ("no racing", "fixed n_iter", "StandardErrorStop"):
+    if method.endswith("no racing") or method in ("fixed n_iter", "StandardErrorStop"):
         return False
     return float(method.split("a=")[1].split()[0]) if "a=" in method else True
 
@@ -104,7 +108,7 @@ def run_hyperband(method, seed, quick):
     search = HyperbandSearchCV(
         clone(task["estimator"]), task["space"], min_resources=1, max_resources=task["R"],
         factor=hb.FACTOR, cv=StratifiedKFold(5, shuffle=True, random_state=seed),
-        random_state=seed, racing=_racing(method))
+        random_state=seed, racing=_racing(method), asynchronous=method.startswith("ASHA"))
     t0 = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -212,7 +216,7 @@ def main(argv=None):
                  for s in seeds]
     if args.part in ("hyperband", "both"):
         jobs += [("hyperband", f"sgd (Hyperband, R={9 if args.quick else 27})", m, s,
-                  int(args.quick)) for m in HB_METHODS for s in seeds]
+                  int(args.quick)) for m in HB_METHODS + ASHA_METHODS for s in seeds]
     t0 = time.perf_counter()
     results = {}
     with ProcessPoolExecutor(args.n_jobs) as pool:
@@ -231,6 +235,8 @@ def main(argv=None):
         name = jobs[-1][1]
         print(f"\nHyperbandSearchCV (synchronous, random proposals), seeds {seeds}")
         summarise(results, [name], HB_METHODS, seeds)
+        print(f"\nHyperbandSearchCV(asynchronous=True) (ASHA, random proposals), seeds {seeds}")
+        summarise(results, [name], ASHA_METHODS, seeds)
 
 
 if __name__ == "__main__":

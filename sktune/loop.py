@@ -171,7 +171,8 @@ class SearchLoop:
         level = self.scheduler.race_level(work)
         if level is None:
             return None
-        return self.race.reference(self.history, level, self.metric)
+        return self.race.reference(self.history, level, self.metric,
+                                   self.scheduler.race_rival(work))
 
     def _partial(self, work):
         """Whether ``work`` trains to less than the full budget (its ConvergenceWarnings

@@ -131,11 +131,12 @@ class FoldRace:
         """Folds handed out together when a trial starts racing."""
         return self.min_folds
 
-    def reference(self, history, level, metric):
-        """The incumbent at ``level``: the best row there with every fold scored, or None."""
+    def reference(self, history, level, metric, rival=None):
+        """The incumbent at ``level``: the best row there (or trial ``rival``'s row)
+        with every fold scored, or None."""
         if metric is None or self.min_folds >= self.n_splits:
             return None
-        row = history.best_at(level)
+        row = history.best_at(level) if rival is None else history.row_at(rival, level)
         if row is None or is_raced(row) or metric not in row["test"]:
             return None
         scores = np.asarray(row["test"][metric], dtype=float)

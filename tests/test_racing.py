@@ -161,6 +161,52 @@ def test_hyperband_races_only_at_the_top_rung():
     assert res["status"][search.best_index_] == "ok" and search.best_params_ is not None
 
 
+def _asha(**kw):
+    params = dict(resource="max_iter", max_resources=27, cv=5, random_state=0, racing=True,
+                  asynchronous=True)
+    return HyperbandSearchCV(SGDClassifier(random_state=0),
+                             {"alpha": Real(1e-6, 1e2, log=True), "eta0": Real(1e-4, 1.0, log=True)},
+                             **{**params, **kw})
+
+
+def _fit_quietly(search, *data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search.fit(*data)
+
+
+@pytest.fixture(scope="module")
+def asha_data():
+    return make_classification(400, 10, random_state=0)
+
+
+def test_asha_races_lower_rungs_against_their_promotion_boundary(asha_data):
+    search = _fit_quietly(_asha(), *asha_data)
+    res, history = search.cv_results_, search.history_
+    raced_rows = np.flatnonzero(res["status"] == "raced")
+    assert (res["n_resources"][raced_rows] < 27).any()
+    for i in raced_rows:
+        trial, budget = res["trial_id"][i], res["n_resources"][i]
+        assert not ((res["trial_id"] == trial) & (res["n_resources"] > budget)).any()  # stayed
+        rival = history[i]["race"]["against"]  # a complete row of the same rung
+        [j] = np.flatnonzero((res["trial_id"] == rival) & (res["n_resources"] == budget))
+        assert res["status"][j] == "ok" and res["folds_run"][j] == 5 and j < i
+    assert res["status"][search.best_index_] == "ok"
+    plain = _fit_quietly(_asha(racing=False), *asha_data)
+    assert res["folds_run"].sum() < 5 * len(plain.cv_results_["params"])
+
+
+def test_a_resumed_asha_search_races_its_rungs_as_before(tmp_path, asha_data):
+    journal = tmp_path / "asha.jsonl"
+    full = _fit_quietly(_asha(), *asha_data)
+    _fit_quietly(_asha(journal=journal, callbacks=[_stop_after(12)]), *asha_data)
+    resumed = _fit_quietly(_asha(journal=journal), *asha_data)
+    assert resumed.n_replayed_jobs_ > 0
+    for key in ("status", "folds_run", "mean_test_score", "n_resources", "params"):
+        assert np.asarray(resumed.cv_results_[key]).tolist() == \
+            np.asarray(full.cv_results_[key]).tolist(), key
+
+
 @pytest.mark.parametrize("racing, match", [
     (0.7, "The 'racing' parameter of BayesSearchCV must be"),
     ("yes", "The 'racing' parameter of BayesSearchCV must be"),

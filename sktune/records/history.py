@@ -86,6 +86,14 @@ class History:
         best = self._best.get(level)
         return None if best is None else self.rows[best[1]]
 
+    def row_at(self, trial_id, level):
+        """The latest row of ``trial_id`` at ``level``, or None."""
+        for index in range(len(self.rows) - 1, -1, -1):
+            row = self.rows[index]
+            if row["trial_id"] == trial_id and self._levels[index] == level:
+                return row
+        return None
+
     def best_row(self):
         """The best row so far, or None."""
         best = self._best.get(self._top)

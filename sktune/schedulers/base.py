@@ -142,6 +142,11 @@ class Scheduler:
         :mod:`sktune.racing`), or None when it must run all its folds."""
         return None
 
+    def race_rival(self, work: Work) -> int | None:
+        """The trial whose row at :meth:`race_level` ``work`` races against, or None for
+        the best row there (a rung's promotion boundary, in ASHA)."""
+        return None
+
     def level(self, row: dict) -> float:
         """How far a ``cv_results_`` row went: the best is chosen among the rows of the
         highest level a successful result reached (the budget, for Hyperband)."""

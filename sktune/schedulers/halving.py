@@ -153,7 +153,10 @@ class _HalvingBase(Scheduler):
         trial = self.trials[result.trial_id]
         trial.pending = False
         score = result.score if not result.failed and np.isfinite(result.score) else -np.inf
-        trial.scores[trial.rung] = score
+        # a raced trial ranks behind every complete one (never promoted); the proposer
+        # learns its partial mean
+        trial.scores[trial.rung] = -np.inf if result.race and result.race.get("dropped") \
+            else score
         if result.objectives is not None:
             trial.objectives[trial.rung] = np.asarray(result.objectives, dtype=float)
         budget = self._budgets(trial)[trial.rung]
@@ -451,6 +454,28 @@ class ASHAScheduler(_HalvingBase):
         members = [t for t in self.trials.values() if t.bracket == trial.bracket]
         rank = self._ranked(members, rung).index(trial)
         return rank < self._promotion_limit(trial.bracket, rung)
+
+    def race_level(self, work):
+        """Every rung races: the top one against the best trained as far, a lower one
+        against its promotion boundary (see :meth:`race_rival`), once there is one."""
+        trial = self.trials.get(work.trial_id)
+        if trial is None or self._is_top(trial):
+            return super().race_level(work)
+        return None if self.race_rival(work) is None else float(work.info["n_resources"])
+
+    def race_rival(self, work):
+        """Below the top rung: the trial that would be the last one promoted from the rung
+        if this one scored worse than it, that is, of the ``n`` results the rung has, the
+        one ranked ``(n + 1) // factor``; None while that is none (or not complete)."""
+        trial = self.trials.get(work.trial_id)
+        if trial is None or self._is_top(trial):
+            return None
+        members = [t for t in self.trials.values() if t.bracket == trial.bracket]
+        ranked = [t for t in self._ranked(members, trial.rung) if t is not trial]
+        k = (len(ranked) + 1) // self.factor
+        if k == 0 or not np.isfinite(ranked[k - 1].scores[trial.rung]):
+            return None
+        return ranked[k - 1].trial_id
 
     def _promotion_limit(self, bracket, rung):
         """The most trials ``rung`` can ever promote (at least the best one in a small
