@@ -227,8 +227,9 @@ TIERS = {  # problems, evaluations, seeds, checkpoints
 METHODS = ["BayesSearchCV", "RandomizedSearchCV", "optuna GP", "optuna TPE", "SMAC3 HPO",
            "skopt GP", "GASearchCV"]
 # also available, not in the default set: BayesSearchCV and Optuna's GPSampler with 4 trials
-# pending (proposals in batches of four, told when the whole batch is back)
-EXTRA_METHODS = ["BayesSearchCV q=4", "optuna GP q=4"]
+# pending (proposals in batches of four, told when the whole batch is back), and
+# BayesSearchCV whose GP adds each trial's squared CV standard error to its noise
+EXTRA_METHODS = ["BayesSearchCV q=4", "optuna GP q=4", "BayesSearchCV fold noise"]
 RANDOM = "RandomizedSearchCV"
 
 
@@ -330,7 +331,11 @@ def run_sklearn_api(method, problem, seed, n_evals):
     common = dict(cv=_cv(problem), scoring=scoring, refit=False, n_jobs=1)
     if method.startswith("BayesSearchCV"):
         from sktune import BayesSearchCV
+        from sktune.proposers import GPProposer
 
+        # the GP that BayesSearchCV builds, with or without per-trial noise (set every run:
+        # a worker process runs several methods)
+        GPProposer.__init__.__kwdefaults__["fold_noise"] = method.endswith("fold noise")
         n_points = 4 if method.endswith("q=4") else 1
         search = BayesSearchCV(est, space, n_iter=n_evals, random_state=seed, n_points=n_points,
                                **common)
@@ -640,7 +645,8 @@ def _noise_note(rows, seeds):
 def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wall, file=None):
     file = file or sys.stdout
     n_final = max(checkpoints)
-    head = f"{'method':<20}" + "".join(f"{f'score@{c}':>10}{'+-':>6}" for c in checkpoints) + \
+    width = max(20, *(len(m) + 1 for m in methods))
+    head = f"{'method':<{width}}" + "".join(f"{f'score@{c}':>10}{'+-':>6}" for c in checkpoints) + \
         f"{'>random':>9}{'gen@' + str(n_final):>9}{'CPU s/run':>11}{'ms/eval*':>10}"
     print(f"\nBayesmark-style suite: {len(problems)} problems x {n_final} evaluations x "
           f"{len(seeds)} seeds; normalised score (100 = best of pool, 0 = random median)",
@@ -653,7 +659,7 @@ def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wa
     fit_cost = {p.name: np.mean([results[RANDOM, p.name, s]["cpu"] / n_final for s in seeds])
                 for p in problems}
     for m in methods:
-        line = f"{m:<20}"
+        line = f"{m:<{width}}"
         for c in checkpoints:
             r = summaries[c][0][m]
             spread = np.percentile(r["per_seed"], 75) - np.percentile(r["per_seed"], 25)

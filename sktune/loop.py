@@ -308,7 +308,9 @@ def assemble(work, ordered, metric, error_score):
     )
     metric = metric or (metrics[0] if len(metrics) == 1 else None)
     if not result.failed and metric in test:
-        result.score = float(np.mean(test[metric]))
+        folds = np.asarray(test[metric], dtype=float)
+        result.score = float(np.mean(folds))
+        result.std_error = float(np.std(folds) / np.sqrt(len(folds)))
     return result
 
 

@@ -245,6 +245,71 @@ def test_lean_log_posterior_matches_sklearn():
     np.testing.assert_allclose(our_grad, -(grad + dlp), rtol=1e-6, atol=1e-8)
 
 
+def test_per_point_noise_is_sklearns_alpha_array():
+    # fold_noise: each observation's own noise variance is scikit-learn's per-sample alpha
+    rng = np.random.default_rng(2)
+    X = rng.random((15, 2))
+    y = np.sin(3 * X.sum(1))
+    extra = rng.uniform(0.0, 0.2, size=15)
+    kernel = _make_kernel(2)
+    theta = kernel.theta + rng.normal(scale=0.3, size=len(kernel.theta))
+    gp = GaussianProcessRegressor(kernel, optimizer=None, alpha=1e-9 + extra).fit(X, y)
+    lml, grad = gp.log_marginal_likelihood(theta, eval_gradient=True)
+    lp, dlp = _log_prior(theta, 2)
+    value, our_grad = _neg_log_posterior(theta, _sq_diffs(X), y, extra)
+    assert value == pytest.approx(-(lml + lp), rel=1e-8)
+    np.testing.assert_allclose(our_grad, -(grad + dlp), rtol=1e-6, atol=1e-8)
+    fitted = GaussianProcessRegressor(kernel.clone_with_theta(np.log([1.5, 0.3, 0.6, 1e-4])),
+                                      optimizer=None, alpha=1e-9 + extra).fit(X, y)
+    post = _Posterior(X, y, 1.5, [0.3, 0.6], 1e-4, extra)
+    Z = rng.random((5, 2))
+    np.testing.assert_allclose(post.predict(Z)[0], fitted.predict(Z), rtol=1e-6, atol=1e-8)
+
+
+def test_a_noisy_observation_pulls_the_model_less_than_a_precise_one():
+    space = {"x": Real(0.0, 1.0)}
+    xs = np.linspace(0.0, 1.0, 9)
+    means = {}
+    for se in (0.0, 1.0):
+        gp = GPProposer(space, n_initial_points=2, random_state=0, fold_noise=True)
+        for x in xs:
+            outlier = x == 0.5  # scored 1 above the smooth curve, with standard error se
+            gp.tell({"x": x}, np.sin(3 * x) + outlier, std_error=se if outlier else 0.01)
+        gp.ask(1)
+        model = gp._models[0]
+        Z = model.enc.features([{"x": x} for x in xs])
+        y = np.array([s for _, s in gp.observed])
+        scale = y.std()
+        post = model.posterior(Z, (y - y.mean()) / scale, gp._noise_of(gp.observed, scale))
+        means[se] = post.predict(Z[4:5])[0][0] * scale + y.mean()
+    assert abs(means[1.0] - np.sin(1.5)) < abs(means[0.0] - np.sin(1.5)) - 0.3
+
+
+def test_the_scheduler_tells_a_fold_noise_gp_each_trials_standard_error():
+    from sktune.loop import assemble
+    from sktune.schedulers.fifo import FIFOScheduler
+
+    class Fold:  # one fold's job result, as the executor returns it
+        def __init__(self, k, score):
+            self.fold, self.test_scores, self.train_scores = k, {"score": score}, {}
+            self.fit_time = self.score_time = 0.0
+            self.error = self.traceback = self.device = self.model = self.model_size = None
+            self.trained = {}
+
+    told = {}
+    for fold_noise in (True, False):
+        gp = GPProposer({"x": Real(0.0, 1.0)}, random_state=0, fold_noise=fold_noise)
+        scheduler = FIFOScheduler(gp, 1)
+        [work] = scheduler.next_work(1)
+        scores = [0.6, 0.8, 0.7]
+        scheduler.on_result(assemble(work, [Fold(k, v) for k, v in enumerate(scores)],
+                                     "score", np.nan))
+        told[fold_noise] = gp.observations.std_errors
+    [se] = told[True].values()
+    assert se == pytest.approx(np.std([0.6, 0.8, 0.7]) / np.sqrt(3))
+    assert told[False] == {}
+
+
 def test_posterior_matches_sklearn_and_gradients_are_right():
     rng = np.random.default_rng(1)
     X = rng.random((20, 2))

@@ -57,11 +57,15 @@ class Observations:
     def __init__(self):
         self.items: list[tuple[dict, float]] = []
         self.keys: set[str] = set()
+        self.std_errors: dict[str, float] = {}  # by configuration key, where told
         self._at: dict[float, Observations] = {}
 
-    def add(self, params, score, budget=None):
+    def add(self, params, score, budget=None, std_error=None):
         self.items.append((dict(params), float(score)))
-        self.keys.add(params_key(params))
+        key = params_key(params)
+        self.keys.add(key)
+        if std_error is not None:
+            self.std_errors[key] = float(std_error)
         if budget is not None:
             self.at(budget).add(params, score)
 

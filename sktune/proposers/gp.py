@@ -37,6 +37,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from .._guess import agreement, decay
+from .._keys import params_key
 from ..space import Categorical, Integer
 from ._turns import SubspaceTurns
 from .base import enumerate_subspace, subspace_size
@@ -231,12 +232,12 @@ class _Posterior:
     extra (pending) points with fixed hyperparameters.
     """
 
-    def __init__(self, X, y, amp, length_scale, noise):
+    def __init__(self, X, y, amp, length_scale, noise, extra=0.0):
         self.X = X
         self.ls = np.broadcast_to(np.asarray(length_scale, dtype=float), (X.shape[1],)).copy()
         self.amp = float(amp)
         K = self._k(cdist(X / self.ls, X / self.ls))
-        K[np.diag_indices_from(K)] += noise + 1e-9
+        K[np.diag_indices_from(K)] += noise + 1e-9 + extra
         for jitter in (0.0, 1e-8, 1e-6, 1e-4):
             try:
                 L = cholesky(K + jitter * np.eye(len(K)), lower=True)
@@ -305,9 +306,10 @@ def _map_optimizer(n_features, maxiter):
     return optimizer
 
 
-def _neg_log_posterior(theta, D2, y):
+def _neg_log_posterior(theta, D2, y, extra=0.0):
     """Negative (log marginal likelihood + log prior) of ``amp * Matern52 + noise`` and
     its gradient in log-hyperparameter space, ``theta = log([amp, *ls, noise])``.
+    ``extra``: a known noise variance per point, added to the fitted ``noise``.
 
     Equal to scikit-learn's ``GaussianProcessRegressor.log_marginal_likelihood``
     for ``ConstantKernel * Matern(nu=2.5) + WhiteKernel`` (a test checks it), without
@@ -322,7 +324,7 @@ def _neg_log_posterior(theta, D2, y):
     e = np.exp(-_SQRT5 * r)
     Kf = amp * (1 + _SQRT5 * r + 5.0 / 3.0 * S) * e
     K = Kf.copy()
-    K[np.diag_indices(n)] += noise + 1e-9
+    K[np.diag_indices(n)] += noise + 1e-9 + extra
     try:
         L = cholesky(K, lower=True, check_finite=False)
     except np.linalg.LinAlgError:
@@ -355,7 +357,7 @@ class _SubspaceModel:
         self.n_fitted = -1
         self.n_fits = 0
 
-    def fit_hyperparameters(self, Z, y, maxiter):
+    def fit_hyperparameters(self, Z, y, maxiter, extra=0.0):
         kernel = _make_kernel(self.enc.n_features)
         starts = [kernel.theta] if self.theta is None else [self.theta]
         if self.theta is not None and self.n_fits % 10 == 0:
@@ -366,28 +368,28 @@ class _SubspaceModel:
             for theta0 in starts:
                 gp = GaussianProcessRegressor(
                     kernel=kernel.clone_with_theta(theta0), normalize_y=False,
-                    optimizer=_map_optimizer(self.enc.n_features, maxiter), alpha=1e-9,
+                    optimizer=_map_optimizer(self.enc.n_features, maxiter), alpha=1e-9 + extra,
                 )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     gp.fit(Z, y)
-                value = _neg_log_posterior(gp.kernel_.theta, _sq_diffs(Z), y)[0]
+                value = _neg_log_posterior(gp.kernel_.theta, _sq_diffs(Z), y, extra)[0]
                 if best is None or value < best[0]:
                     best = (value, gp.kernel_.theta)
         else:
             D2 = _sq_diffs(Z)
             for theta0 in starts:
-                res = minimize(_neg_log_posterior, theta0, args=(D2, y), jac=True,
+                res = minimize(_neg_log_posterior, theta0, args=(D2, y, extra), jac=True,
                                method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter})
                 if best is None or res.fun < best[0]:
                     best = (res.fun, res.x)
         self.theta = best[1]
         self.n_fits += 1
 
-    def posterior(self, Z, y):
+    def posterior(self, Z, y, extra=0.0):
         params = _make_kernel(self.enc.n_features).clone_with_theta(self.theta).get_params()
         return _Posterior(Z, y, params["k1__k1__constant_value"], params["k1__k2__length_scale"],
-                          params["k2__noise_level"])
+                          params["k2__noise_level"], extra)
 
 
 def _sq_diffs(Z):
@@ -468,6 +470,14 @@ class GPProposer(SubspaceTurns):
         rank-normalised scores give the GP a prior mean, whose weight moves from
         1 towards its correlation with this task's scores as results arrive
         (see :mod:`sktune.proposers.transfer`). They are never observations.
+    fold_noise : bool, default=False
+        Heteroscedastic noise: each result told with a ``std_error`` (a trial's
+        CV standard error; a search's scheduler tells it when this is on) adds
+        its square, in the model's score units, to that observation's noise,
+        on top of the fitted noise shared by all, so a noisy trial pulls the
+        model less. Off in :class:`~sktune.BayesSearchCV`, as measured (see
+        :ref:`racing`): trials share their folds, so most fold variance is
+        common to all of them and cancels in comparisons.
 
     Examples
     --------
@@ -501,10 +511,11 @@ class GPProposer(SubspaceTurns):
         self, space, *, n_initial_points=10, acq_func="EI", xi=0.0, kappa=1.96,
         n_candidates=1000, n_starts=5, max_history=500, fit_size=100, warp=True,
         kernel_fit="direct", random_state=None, observations=None, prior_results=None,
-        guess_strength=10.0,
+        guess_strength=10.0, fold_noise=False,
     ):
         super().__init__(space, random_state=random_state, observations=observations,
                          guess_strength=guess_strength)
+        self.fold_noise = fold_noise
         if acq_func not in ("EI", "PI", "LCB"):
             raise ValueError(f"acq_func must be 'EI', 'PI' or 'LCB'. Got {acq_func!r} instead.")
         self.n_initial_points = n_initial_points
@@ -533,6 +544,18 @@ class GPProposer(SubspaceTurns):
                 [s for _, s in rows])
         return self._priors[i]
 
+    def tell(self, params, score, std_error=None):
+        """Record one result; ``std_error``: its standard error (used with ``fold_noise``)."""
+        self.observations.add(params, score, std_error=std_error)
+
+    def _noise_of(self, history, scale):
+        """Each observation's own noise variance in units of ``scale`` (0 without one)."""
+        if not self.fold_noise:
+            return 0.0
+        errors = self.observations.std_errors
+        se = np.array([errors.get(params_key(p), 0.0) for p, _ in history])
+        return (np.nan_to_num(se) / max(scale, 1e-12)) ** 2
+
     def _design_size(self, sub):
         """Random points before the GP: half of ``n_initial_points`` (at least 2) when
         every dimension of ``sub`` has a guess, which stands in for the rest."""
@@ -554,6 +577,7 @@ class GPProposer(SubspaceTurns):
         history = self._cap(history, self.max_history, 2)
         Z = enc.features([p for p, _ in history])
         y = np.array([s for _, s in history])
+        extra = self._noise_of(history, y.std())
         self._guess_weight = None
         if enc.guessed:  # piBO: the acquisition times the guesses' density ** gamma, in log
             gamma = decay(self.guess_strength, n_tried) * agreement(enc.log_guess(Z), y)
@@ -570,7 +594,8 @@ class GPProposer(SubspaceTurns):
         if model.theta is None or n_obs - model.n_fitted >= max(1, (n_obs - 60) // 25):
             idx = self._cap_index(y, self.fit_size, 3)
             maxiter = 200 if model.theta is None else (50 if n_obs <= 60 else 20)
-            model.fit_hyperparameters(Z[idx], y[idx], maxiter)
+            model.fit_hyperparameters(Z[idx], y[idx], maxiter,
+                                      extra if np.isscalar(extra) else extra[idx])
             model.n_fitted = n_obs
         best = float(total.max())
         # constant liar: pending trials count as the worst score seen, and so do failed
@@ -583,9 +608,10 @@ class GPProposer(SubspaceTurns):
             liar = np.full(len(Zp), total.min())
             if prior is not None:
                 liar = liar - weight * prior.mean(Zp)
-            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, liar]))
+            post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, liar]),
+                                   extra if np.isscalar(extra) else np.pad(extra, (0, len(Zp))))
         else:
-            post = model.posterior(Z, y)
+            post = model.posterior(Z, y, extra)
         if prior is not None:
             post = ShiftedPosterior(post, prior, weight)
         return self._optimise_acquisition(model, post, Z, total, best, taken)

@@ -43,6 +43,7 @@ class TrialResult:
     devices: list
     models: list | None = None
     score: float = float("nan")  # mean test score of the refit metric; NaN if failed
+    std_error: float = float("nan")  # of score: the folds' std over the root of their number
     trained: list = field(default_factory=list)  # per fold: where training went unlike asked
     model_sizes: list | None = None  # per fold: bytes of the pickled model (when measured)
     objectives: Any = None  # the objective values to maximise (multi-objective searches)

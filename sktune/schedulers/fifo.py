@@ -66,7 +66,10 @@ class FIFOScheduler(Scheduler):
             self._worst = min(self._worst, score)
             if result.race and result.race.get("dropped") and self.raced_told == "worst":
                 score = self._worst
-        self.proposer.tell(result.params, score)
+        if getattr(self.proposer, "fold_noise", False) and np.isfinite(result.std_error):
+            self.proposer.tell(result.params, score, std_error=result.std_error)
+        else:
+            self.proposer.tell(result.params, score)
 
     def is_finished(self):
         return not self._pending and self._done >= self.n_iter
