@@ -21,6 +21,10 @@ evaluations per search, 8 of them quasi-random before the GP.
 - **A misleading prior.** The other seed's results with their scores
   reversed (the worst configurations look best), given as a prior: what a
   wrong warm start costs against the cold start.
+- **Held out.** Every data set comes with rows no search sees (150 for a
+  300-row set; 300 for the two halves), split off stratified: the best
+  configuration of each compared search after its last evaluation, refitted
+  on the search's data, is scored there.
 
 Usage::
 
@@ -42,6 +46,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
 from sktune import BayesSearchCV, Real  # noqa: E402
@@ -51,16 +56,21 @@ CHECKPOINTS = (4, 8, 12, 24)
 
 
 def _data(seed, n=300):
-    return make_classification(n, 20, n_informative=6, n_redundant=4, flip_y=0.05,
+    """``n`` rows to search on and ``n / 2`` held out: ``(X, y, X_test, y_test)``."""
+    X, y = make_classification(n + n // 2, 20, n_informative=6, n_redundant=4, flip_y=0.05,
                                class_sep=0.8, random_state=seed)
+    X, X_test, y, y_test = train_test_split(X, y, test_size=n // 2, stratify=y,
+                                            random_state=seed)
+    return X, y, X_test, y_test
 
 
 def _halves(seed):
-    """Two random halves of one larger data set: a source and a target split."""
-    X, y = _data(seed, n=600)
+    """Two random halves of one larger data set (a source and a target split), and the
+    held-out rows: ``(Xa, ya), (Xb, yb), (X_test, y_test)``."""
+    X, y, X_test, y_test = _data(seed, n=600)
     order = np.random.default_rng(seed).permutation(len(y))
     a, b = order[:300], order[300:]
-    return (X[a], y[a]), (X[b], y[b])
+    return (X[a], y[a]), (X[b], y[b]), (X_test, y_test)
 
 
 def _search(seed, n_iter, **kw):
@@ -90,8 +100,18 @@ def _best_after(search, k):
     return float(np.max(_new_scores(search)[:k]))
 
 
+def _held_out(search, data):
+    """Test accuracy of the search's best new configuration, refitted on its data."""
+    X, y, X_test, y_test = data
+    res = search.cv_results_
+    ran = np.flatnonzero(~np.asarray(res.get("imported", np.zeros(len(res["params"]), bool))))
+    best = ran[int(np.argmax(np.asarray(res["mean_test_score"])[ran]))]
+    return float(SVC(**res["params"][best]).fit(X, y).score(X_test, y_test))
+
+
 def run_seed(seed, n_iter):
-    X, y = _data(100 + seed)
+    target = _data(100 + seed)
+    X, y = target[:2]
     run1 = _search(seed, n_iter).fit(X, y)
     best1 = float(np.max(run1.cv_results_["mean_test_score"]))
     cold = _search(1000 + seed, n_iter).fit(X, y)
@@ -105,14 +125,14 @@ def run_seed(seed, n_iter):
         "same: prior": _evals_to_reach(prior, best1, n_iter),
     }
     # related data: another make_classification seed
-    Xs, ys = _data(200 + seed)
+    Xs, ys = _data(200 + seed)[:2]
     source = _search(seed, n_iter).fit(Xs, ys)
     seeded = _search(seed, n_iter, initial_results=source).fit(X, y)
     assert seeded.initial_results_use_ == "prior"
     misleading = _search(seed, n_iter, initial_results=_reversed(source.cv_results_),
                          initial_results_as="prior").fit(X, y)
     # related data: the two halves of one data set
-    (Xa, ya), (Xb, yb) = _halves(300 + seed)
+    (Xa, ya), (Xb, yb), half_test = _halves(300 + seed)
     source_half = _search(seed, n_iter).fit(Xa, ya)
     cold_half = _search(seed, n_iter).fit(Xb, yb)
     seeded_half = _search(seed, n_iter, initial_results=source_half).fit(Xb, yb)
@@ -123,6 +143,11 @@ def run_seed(seed, n_iter):
             out[f"split {k}: cold"] = _best_after(cold_half, k)
             out[f"split {k}: warm"] = _best_after(seeded_half, k)
             out[f"wrong {k}: warm"] = _best_after(misleading, k)
+    out.update({"seed test: cold": _held_out(run1, target),
+                "seed test: warm": _held_out(seeded, target),
+                "split test: cold": _held_out(cold_half, (Xb, yb, *half_test)),
+                "split test: warm": _held_out(seeded_half, (Xb, yb, *half_test)),
+                "wrong test: warm": _held_out(misleading, target)})
     return out
 
 
@@ -160,6 +185,11 @@ def main(argv=None):
         if k <= n_iter:
             table.append((f"misleading prior (scores reversed): best after {k}",
                           f"seed {k}: cold", f"wrong {k}: warm", "{:.3f}", "higher"))
+    for case, title in (("seed", "other make_classification seed"),
+                        ("split", "other random half"), ("wrong", "misleading prior")):
+        table.append((f"{title}: held-out acc. after {n_iter}",
+                      "split test: cold" if case == "split" else "seed test: cold",
+                      f"{case} test: warm", "{:.3f}", "higher"))
     print(f"BayesSearchCV warm starts: SVC(C, gamma), 3-fold CV, {n_iter} evaluations, "
           f"{n_seeds} seeds; median [q1, q3]")
     head = f"{'':<56} {'cold start':>22} {'warm start':>22} {'warm wins':>10}"
