@@ -138,6 +138,18 @@ class Scheduler:
         was told of it (a learning curve's prediction)."""
         return {}
 
+    def imported_info(self) -> dict[str, Any]:
+        """The ``cv_results_`` columns of a row imported as a result (``initial_results``)."""
+        return {"iter": -1}
+
+    def tell_imported(self, result: TrialResult) -> None:
+        """Teach the proposer an imported result (a scheduler with a ``proposer``)."""
+        proposer = self.proposer
+        if result.objectives is not None and hasattr(proposer, "tell_vector"):
+            proposer.tell_vector(result.params, result.objectives)
+        else:
+            proposer.tell(result.params, np.nan if result.failed else result.score)
+
     def race_level(self, work: Work) -> float | None:
         """The level at which ``work`` races against the incumbent (fold racing, see
         :mod:`sktune.racing`), or None when it must run all its folds."""

@@ -369,16 +369,6 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         """Whether an imported row is a complete training as this search does them."""
         return row.budget is None
 
-    def _imported_info(self, scheduler):
-        return {"iter": -1}
-
-    def _tell_imported(self, scheduler, result):
-        proposer = scheduler.proposer
-        if result.objectives is not None and hasattr(proposer, "tell_vector"):
-            proposer.tell_vector(result.params, result.objectives)
-        else:
-            proposer.tell(result.params, np.nan if result.failed else result.score)
-
     def _record_imported(self, history, scheduler):
         """Imported as results: their rows first (``imported``), told to the proposer."""
         rows = self._warm["results"]
@@ -387,7 +377,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
         fill = np.nan if self.error_score == "raise" else float(self.error_score)
         for i, imp in enumerate(rows):
             n = len(imp.fit_time)
-            work = Work(-1 - i, dict(imp.params), stop=None, info=self._imported_info(scheduler))
+            work = Work(-1 - i, dict(imp.params), stop=None, info=scheduler.imported_info())
             result = TrialResult(
                 work=work, test_scores={m: np.asarray(imp.test[m]) for m in names},
                 train_scores={m: np.asarray(v) for m, v in imp.train.items() if m in names},
@@ -403,7 +393,7 @@ class BaseSearch(DelegationMixin, MetaEstimatorMixin, _compat.CallbackSupportMix
                 result.objectives = self._objectives.maximised([row])[0]
             if not imp.failed:  # a failure is only told (cv_results_ shows what ran)
                 history.add(result, row)
-            self._tell_imported(scheduler, result)
+            scheduler.tell_imported(result)
 
     def _listeners(self, scheduler, journal, n_splits):
         """The event stream's listeners: journal, progress bar, printer, callbacks, hooks."""

@@ -491,12 +491,6 @@ class HyperbandSearchCV(BaseSearch):
             return self.max_resources == "auto"
         return abs(float(row.budget) - float(self._budget_bounds(context)[1])) < 1e-9
 
-    def _imported_info(self, scheduler):
-        return scheduler.imported_info()
-
-    def _tell_imported(self, scheduler, result):
-        scheduler.tell_imported(result)
-
     def _refit_best(self, estimator, X, y, fit_params):
         stop = None if isinstance(self.resource_, SampleCount) else self.max_resources_
         return self.resource_.advance(
