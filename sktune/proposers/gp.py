@@ -551,7 +551,7 @@ class GPProposer(SubspaceTurns):
     def _noise_of(self, history, scale):
         """Each observation's own noise variance in units of ``scale`` (0 without one)."""
         if not self.fold_noise:
-            return 0.0
+            return np.zeros(len(history))
         errors = self.observations.std_errors
         se = np.array([errors.get(params_key(p), 0.0) for p, _ in history])
         return (np.nan_to_num(se) / max(scale, 1e-12)) ** 2
@@ -594,8 +594,7 @@ class GPProposer(SubspaceTurns):
         if model.theta is None or n_obs - model.n_fitted >= max(1, (n_obs - 60) // 25):
             idx = self._cap_index(y, self.fit_size, 3)
             maxiter = 200 if model.theta is None else (50 if n_obs <= 60 else 20)
-            model.fit_hyperparameters(Z[idx], y[idx], maxiter,
-                                      extra if np.isscalar(extra) else extra[idx])
+            model.fit_hyperparameters(Z[idx], y[idx], maxiter, extra[idx])
             model.n_fitted = n_obs
         best = float(total.max())
         # constant liar: pending trials count as the worst score seen, and so do failed
@@ -609,7 +608,7 @@ class GPProposer(SubspaceTurns):
             if prior is not None:
                 liar = liar - weight * prior.mean(Zp)
             post = model.posterior(np.vstack([Z, Zp]), np.concatenate([y, liar]),
-                                   extra if np.isscalar(extra) else np.pad(extra, (0, len(Zp))))
+                                   np.pad(extra, (0, len(Zp))))
         else:
             post = model.posterior(Z, y, extra)
         if prior is not None:
