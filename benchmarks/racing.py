@@ -64,7 +64,7 @@ STOP_METHODS = ["fixed n_iter", "StandardErrorStop"]
 
 
 def _racing(method):
-    """The ``racing`` value of a method name: False, True (alpha 0.05) or ``a=<alpha>``."""
+    """The ``racing`` value of a method name: False, True (alpha 0.2) or ``a=<alpha>``."""
     if method.endswith("no racing") or method in ("fixed n_iter", "StandardErrorStop"):
         return False
     return float(method.split("a=")[1].split()[0]) if "a=" in method else True

@@ -78,11 +78,15 @@ def _search(seed, n_iter, **kw):
                          random_state=seed, refit=False, **kw)
 
 
+def _new_rows(search):
+    """The indices of the rows the search ran (not imported), in order."""
+    res = search.cv_results_
+    return np.flatnonzero(~np.asarray(res.get("imported", np.zeros(len(res["params"]), bool))))
+
+
 def _new_scores(search):
     """The mean CV scores of the trials the search ran, in order."""
-    res = search.cv_results_
-    ran = ~np.asarray(res.get("imported", np.zeros(len(res["params"]), dtype=bool)))
-    return np.asarray(res["mean_test_score"])[ran]
+    return np.asarray(search.cv_results_["mean_test_score"])[_new_rows(search)]
 
 
 def _evals_to_reach(search, target, n_iter):
@@ -103,10 +107,9 @@ def _best_after(search, k):
 def _held_out(search, data):
     """Test accuracy of the search's best new configuration, refitted on its data."""
     X, y, X_test, y_test = data
-    res = search.cv_results_
-    ran = np.flatnonzero(~np.asarray(res.get("imported", np.zeros(len(res["params"]), bool))))
-    best = ran[int(np.argmax(np.asarray(res["mean_test_score"])[ran]))]
-    return float(SVC(**res["params"][best]).fit(X, y).score(X_test, y_test))
+    best = _new_rows(search)[int(np.argmax(_new_scores(search)))]
+    params = search.cv_results_["params"][best]
+    return float(SVC(**params).fit(X, y).score(X_test, y_test))
 
 
 def run_seed(seed, n_iter):
