@@ -38,6 +38,7 @@ class History:
         self.scores: list[float] = []  # the mean test score of each result (NaN: failed)
         self._levels: list[float] = []
         self._best: dict[float, tuple[float, int]] = {}  # level -> (score, row index)
+        self._latest: dict[tuple, int] = {}  # (trial id, level) -> index of its latest row
         self._top = None
 
     def add(self, result, row):
@@ -46,6 +47,7 @@ class History:
         self.rows.append(row)
         self.scores.append(result.score)
         self._levels.append(level)
+        self._latest[(row["trial_id"], level)] = index
         self._consider(index, level)
         if not result.failed and np.isfinite(result.score):
             self._top = level if self._top is None else max(self._top, level)
@@ -88,11 +90,8 @@ class History:
 
     def row_at(self, trial_id, level):
         """The latest row of ``trial_id`` at ``level``, or None."""
-        for index in range(len(self.rows) - 1, -1, -1):
-            row = self.rows[index]
-            if row["trial_id"] == trial_id and self._levels[index] == level:
-                return row
-        return None
+        index = self._latest.get((trial_id, level))
+        return None if index is None else self.rows[index]
 
     def best_row(self):
         """The best row so far, or None."""
