@@ -1,8 +1,9 @@
 """Benchmark HyperbandSearchCV against full-budget random search, scikit-learn's halving
 search and Optuna's pruners, over several seeds.
 
-Two tuning tasks where the hyperparameters matter, both with 3-fold CV and a
-budget of up to ``R=27`` units (epochs / passes), ``factor=3``:
+Three tuning tasks where the hyperparameters matter, all with 3-fold CV and a
+budget of up to ``R=27`` units (epochs / passes), ``factor=3``, and a quarter of
+the rows held out for the test score:
 
 - ``mlp``: a skorch MLP (hidden size, dropout, learning rate, momentum, weight
   decay) on a 4-class problem made with ``make_classification`` (redundant and
@@ -12,6 +13,8 @@ budget of up to ``R=27`` units (epochs / passes), ``factor=3``:
   on a 5-class problem with 300 features of which 12 are informative: the
   regularisation (kind and strength) and the step size decide between about 35%
   and 80% accuracy, and few random configurations come near the top.
+- ``mlp-large``: the ``mlp`` task's net on a larger problem, 4,000 rows (3,000 to
+  search on), 40 features of which 16 informative, 6 classes.
 
 Methods, side by side:
 
@@ -72,7 +75,7 @@ worker processes and importing torch in them counts against none of them.
 
 Usage::
 
-    python benchmarks/hyperband.py                # full run: 10 seeds, ~80 min on 2 cores
+    python benchmarks/hyperband.py                # full run: 10 seeds, ~2 h on 2 cores
     python benchmarks/hyperband.py --quick        # smoke run: 1 seed, R=9, ~2 min
     python benchmarks/hyperband.py --only sgd --seeds 5 --first-seed 10
 
@@ -121,6 +124,7 @@ METHODS = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "s
            "optuna hyperband"]
 SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sktune tpe",
           "sktune curves", "sktune curves+"]
+TASKS = ["mlp", "sgd", "mlp-large"]
 FACTOR = 3
 CURVE_THRESHOLD = 0.05  # HyperbandSearchCV's default
 
@@ -129,17 +133,21 @@ CURVE_THRESHOLD = 0.05  # HyperbandSearchCV's default
 def make_task(name, quick, seed):
     """Data, estimator, sktune space, its scipy twin, the budget parameter and R."""
     R = 9 if quick else 27
-    if name == "mlp":
+    if name in ("mlp", "mlp-large"):
         import torch
         from skorch import NeuralNetClassifier
         from skorch.toy import MLPModule  # importable in every worker (a local class is not)
 
-        n = 1500 if quick else 2400
+        large = name == "mlp-large"  # the >= 3,000-row task: more rows, features, classes
+        n = (2000 if quick else 4000) if large else (1500 if quick else 2400)
+        n_features, n_classes = (40, 6) if large else (30, 4)
         X, y = make_classification(
-            n_samples=n, n_features=30, n_informative=12, n_redundant=8, n_classes=4,
-            n_clusters_per_class=2, class_sep=1.0, flip_y=0.03, random_state=seed)
+            n_samples=n, n_features=n_features, n_informative=16 if large else 12,
+            n_redundant=8, n_classes=n_classes, n_clusters_per_class=2, class_sep=1.0,
+            flip_y=0.03, random_state=seed)
         estimator = NeuralNetClassifier(
-            MLPModule, module__input_units=30, module__output_units=4, module__num_hidden=2,
+            MLPModule, module__input_units=n_features, module__output_units=n_classes,
+            module__num_hidden=2,
             max_epochs=R,
             criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.SGD, batch_size=64,
             iterator_train__shuffle=True, train_split=None, verbose=0)
@@ -177,7 +185,7 @@ def make_task(name, quick, seed):
         raise ValueError(name)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=seed)
-    if name == "mlp":  # the net has no scaler step: scale with the training part once
+    if name != "sgd":  # the net has no scaler step: scale with the training part once
         scaler = StandardScaler().fit(X_train)
         X_train = scaler.transform(X_train).astype(X.dtype)
         X_test = scaler.transform(X_test).astype(X.dtype)
@@ -359,7 +367,7 @@ def run_optuna(task, method, n_jobs, seed, n_trials):
                                                 reduction_factor=FACTOR)
     X, y = task["X"], task["y"]
     classes = np.unique(y)
-    is_net = task["name"] == "mlp"
+    is_net = task["name"] != "sgd"
     # a pipeline's preprocessing has no searched parameter: fit it once per fold, then
     # train the final step one pass at a time with partial_fit
     pre, final, prefix = _split_pipeline(task["estimator"])
@@ -733,7 +741,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="smaller data, R=9 and one seed (~2 min)")
-    parser.add_argument("--only", choices=["mlp", "sgd"], action="append", default=None)
+    parser.add_argument("--only", choices=TASKS, action="append", default=None)
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=None)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=None,
@@ -742,7 +750,7 @@ def main(argv=None):
     parser.add_argument("--n-random", type=int, default=None,
                         help="configurations of the full-budget random search (default 40)")
     args = parser.parse_args(argv)
-    tasks = args.only or ["mlp", "sgd"]
+    tasks = args.only or TASKS
     methods = [m for m in METHODS if m in (args.methods or METHODS)]
     n_random = args.n_random or (20 if args.quick else 40)
     n_seeds = args.seeds or (1 if args.quick else 10)
