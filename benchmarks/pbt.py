@@ -21,6 +21,11 @@ same number of training epochs per fold in all:
 - ``grid of fixed lr`` (``GridSearchCV``): the best of ``population`` log-spaced
   fixed rates, the best fixed configuration at the same budget;
 - a fixed-rate baseline (``lr=0.1``, ``max_epochs`` epochs; one configuration).
+- ``PBT quantile 0.125`` / ``0.5``, ``PBT resample 0`` / ``0.5``, ``PBT interval
+  x0.5`` / ``x2``: the class defaults (``PBT no holdout``) with one of
+  ``quantile_fraction`` (0.25), ``resample_probability`` (0.25) or
+  ``perturbation_interval`` changed; the table at the end pairs each with the
+  defaults seed by seed on held-out accuracy, which is how the defaults are chosen.
 
 Reported per seed: best mean CV accuracy (what each search selects on), PBT's
 holdout estimate (``best_holdout_score_``), the test accuracy of the refitted
@@ -113,11 +118,12 @@ def _pbt(data, seed, a, **kw):
     from sktune import PopulationSearchCV, Real
 
     X_tr, X_te, y_tr, y_te = data
-    kw = {"holdout": 0.2, **kw}  # the holdout variants; "no holdout" passes None
+    # the holdout variants; "no holdout" and the default variants pass holdout=None
+    kw = {"holdout": 0.2, "perturbation_interval": a.interval, **kw}
     search = PopulationSearchCV(
         make_net(a.max_epochs, seed=seed), {"lr": Real(SPACE_LOW, SPACE_HIGH, log=True)},
-        population_size=a.population, max_resources=a.max_epochs,
-        perturbation_interval=a.interval, cv=3, n_jobs=a.n_jobs, random_state=seed, **kw,
+        population_size=a.population, max_resources=a.max_epochs, cv=3, n_jobs=a.n_jobs,
+        random_state=seed, **kw,
     ).fit(X_tr, y_tr)
     # each holdout replay trains one model for the whole budget (on 80% of the rows):
     # counted as 1/3 of an epoch per fold for each of its epochs (3 folds)
@@ -153,6 +159,33 @@ def run_pbt(data, seed, a):
     """A 20% holdout; the 3 best final schedules replayed 3 times each on it, and the
     best mean holdout score picks among them."""
     return _pbt(data, seed, a)
+
+
+def _default_variant(doc, **change):
+    """A runner of the class defaults (no holdout) with one default changed: the rows
+    that choose PopulationSearchCV's defaults by held-out accuracy (issue 19)."""
+    def run(data, seed, a):
+        values = {k: v(a) if callable(v) else v for k, v in change.items()}
+        return _pbt(data, seed, a, holdout=None, **values)
+
+    run.__doc__ = doc
+    return run
+
+
+DEFAULT_VARIANTS = [  # (name, runner): each against "PBT no holdout", the class defaults
+    ("PBT quantile 0.125", _default_variant("A single member exploits, and is copied.",
+                                            quantile_fraction=0.125)),
+    ("PBT quantile 0.5", _default_variant("Half the population exploits the other half.",
+                                          quantile_fraction=0.5)),
+    ("PBT resample 0", _default_variant("Explore only perturbs.", resample_probability=0.0)),
+    ("PBT resample 0.5", _default_variant("Explore redraws half the time.",
+                                          resample_probability=0.5)),
+    ("PBT interval x0.5", _default_variant(
+        "Twice as many exploit decisions.",
+        perturbation_interval=lambda a: max(1, a.interval // 2))),
+    ("PBT interval x2", _default_variant("Half as many exploit decisions.",
+                                         perturbation_interval=lambda a: 2 * a.interval)),
+]
 
 
 def run_random(data, seed, a):
@@ -243,6 +276,7 @@ METHODS = [
     ("HyperbandSearchCV", run_hyperband),
     ("grid of fixed lr", run_grid),
     ("fixed lr=0.1", run_fixed),
+    *DEFAULT_VARIANTS,
 ]
 
 
@@ -277,7 +311,7 @@ def main(argv=None):
           f"PBT interval={a.interval}, seeds={a.seeds}, n_jobs={a.n_jobs}, "
           f"drop_last={DROP_LAST[0]}")
     results = {name: [] for name, _ in METHODS}
-    header = (f"{'seed':>4} {'method':<20} {'best CV':>8} {'holdout':>8} {'test acc':>9} "
+    header = (f"{'seed':>4} {'method':<21} {'best CV':>8} {'holdout':>8} {'test acc':>9} "
               f"{'CV-test':>8} {'epochs/fold':>11} {'time s':>7}")
     print(header)
     print("-" * len(header))
@@ -290,12 +324,12 @@ def main(argv=None):
             t0 = time.perf_counter()
             out = fn(data, seed, a)
             if out is None:
-                print(f"{seed:>4} {name:<20} {'(not available: skipped)':>40}")
+                print(f"{seed:>4} {name:<21} {'(not available: skipped)':>40}")
                 continue
             out["time"] = time.perf_counter() - t0
             out.setdefault("holdout", np.nan)
             results[name].append(out)
-            print(f"{seed:>4} {name:<20} {out['cv']:>8.4f} {_f(out['holdout']):>8} "
+            print(f"{seed:>4} {name:<21} {out['cv']:>8.4f} {_f(out['holdout']):>8} "
                   f"{out['test']:>9.4f} {out['cv'] - out['test']:>+8.4f} {out['epochs']:>11.0f} "
                   f"{out['time']:>7.1f}", flush=True)
             if name == "PopulationSearchCV":
@@ -328,15 +362,15 @@ def report(results, a):
     print()
     print("medians over seeds (min..max over seeds); CV-test and holdout-test: median of the "
           "per-seed gaps")
-    print(f"{'method':<20} {'best CV':>8} {'test acc':>9} {'test min..max':>15} "
+    print(f"{'method':<21} {'best CV':>8} {'test acc':>9} {'test min..max':>15} "
           f"{'holdout':>8} {'CV-test':>8} {'hold-test':>9} {'epochs/fold':>11} {'time s':>7}  n")
     for name, rows in results.items():
         if not rows:
-            print(f"{name:<20} {'skipped':>8}")
+            print(f"{name:<21} {'skipped':>8}")
             continue
         col = {k: np.array([r[k] for r in rows], dtype=float)
                for k in ("cv", "test", "holdout", "epochs", "time")}
-        print(f"{name:<20} {np.median(col['cv']):>8.4f} {np.median(col['test']):>9.4f} "
+        print(f"{name:<21} {np.median(col['cv']):>8.4f} {np.median(col['test']):>9.4f} "
               f"{_spread(col['test']):>15} {_f(_nanmedian(col['holdout'])):>8} "
               f"{np.median(col['cv'] - col['test']):>+8.4f} "
               f"{_f(_nanmedian(col['holdout'] - col['test']), '+.4f'):>9} "
@@ -354,6 +388,22 @@ def report(results, a):
         wins = sum(p["test"] >= q["test"] for p, q in zip(pbt, rows))
         print(f"  PopulationSearchCV {mine:.4f} >= {other} {theirs:.4f}: "
               f"{'met' if mine >= theirs else 'NOT met'} ({wins}/{len(rows)} seeds)")
+    base = results.get("PBT no holdout") or []
+    if base and any(results.get(name) for name, _ in DEFAULT_VARIANTS):
+        print()
+        print("defaults: one default changed against the class defaults (PBT no holdout), "
+              "held-out test; paired per seed")
+        for name, _ in DEFAULT_VARIANTS:
+            rows = results.get(name) or []
+            if not rows:
+                continue
+            gaps = np.array([r["test"] - q["test"] for r, q in zip(rows, base)])
+            better = int(np.sum(gaps > 0))
+            worse = int(np.sum(gaps < 0))
+            print(f"  {name:<21} median test {np.median([r['test'] for r in rows]):.4f} vs "
+                  f"{np.median([q['test'] for q in base]):.4f}; paired gap median "
+                  f"{np.median(gaps):+.4f} (min {gaps.min():+.4f}, max {gaps.max():+.4f}); "
+                  f"better on {better}, worse on {worse} of {len(gaps)} seeds")
 
 
 if __name__ == "__main__":
