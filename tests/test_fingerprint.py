@@ -70,7 +70,7 @@ def _bayes(**kw):
 
 
 def _hyperband(**kw):
-    params = dict(max_resources=9, factor=3, cv=3, random_state=0)
+    params = dict(max_resources=9, factor=3, cv=3, random_state=0, proposer="random")
     return HyperbandSearchCV(_sgd(), SGD_SPACE, **{**params, **kw})
 
 
@@ -95,7 +95,7 @@ CASES = {
     "hyperband_tpe": lambda: _hyperband(proposer="tpe", max_resources=27),
     "hyperband_samples": lambda: HyperbandSearchCV(
         LogisticRegression(), {"C": Real(1e-3, 1e2, log=True)}, resource="n_samples",
-        max_resources=96, min_resources=12, cv=2, random_state=0),
+        max_resources=96, min_resources=12, cv=2, random_state=0, proposer="random"),
     "pbt_sync": lambda: _pbt(),
     "pbt_async": lambda: _pbt(synchronous=False),
     "pbt_evolutionary": lambda: PopulationSearchCV(
