@@ -22,7 +22,8 @@ Methods, side by side:
 - ``sktune ASHA``: ``asynchronous=True``, one bracket from 1 unit;
 - ``sktune bayes``: synchronous Hyperband with BOHB-style GP proposals;
 - ``sktune ASHA bayes``: ASHA with the same GP proposals;
-- ``sktune tpe``: synchronous Hyperband with BOHB-style TPE proposals;
+- ``sktune tpe``: synchronous Hyperband with BOHB-style TPE proposals: the defaults of
+  ``HyperbandSearchCV`` (the other sktune rows pass ``proposer="random"`` unless named);
 - ``sktune curves``: ``stopping="curves"``, learning-curve stopping (random proposals),
   with its default epoch budget: what ``sktune sync`` trains;
 - ``sktune curves+``: the same with one bracket more (``n_brackets=5`` for R=27): about
@@ -261,7 +262,7 @@ def _best_within(search, cap):
 
 def run_sktune(task, method, n_jobs, seed, n_random):
     kw = dict(min_resources=1, max_resources=task["R"], factor=FACTOR, cv=_cv(seed),
-              n_jobs=n_jobs, random_state=seed)
+              n_jobs=n_jobs, random_state=seed, proposer="random")
     if method in ("sktune ASHA", "sktune ASHA bayes"):
         # one bracket from 1 unit, as many configurations as train about the same epochs
         # as synchronous Hyperband (about 3 units per configuration with factor 3)

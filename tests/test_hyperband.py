@@ -254,6 +254,19 @@ def test_tpe_budget_proposer_draws_towards_the_optimum_at_the_highest_budget():
 # -- continuation in real searches ----------------------------------------------------------------
 
 
+def test_default_proposer_is_bohb_style_tpe():
+    # chosen on held-out accuracy (docs: hyperband-defaults): the default search is the
+    # TPE-proposed one, not plain Hyperband's random proposals
+    def tried(**kw):
+        search = HyperbandSearchCV(SGDClassifier(random_state=0), ALPHA, max_resources=9,
+                                   factor=3, cv=2, random_state=0, **kw).fit(X, y)
+        return [p["alpha"] for p in search.cv_results_["params"]]
+
+    default = tried()
+    assert default == tried(proposer="tpe")
+    assert sorted(default) != sorted(tried(proposer="random"))
+
+
 def test_partial_fit_passes_are_continued_not_repeated():
     CountingSGD.calls = 0
     CountingScaler.fits = 0
@@ -466,7 +479,7 @@ def test_tpe_proposer_search():
     # later brackets are proposed by the model: not the configurations random proposals give
     plain = HyperbandSearchCV(
         SGDClassifier(random_state=0), search.param_distributions, max_resources=9,
-        min_resources=1, n_brackets=4, cv=2, random_state=0).fit(X, y)
+        min_resources=1, n_brackets=4, cv=2, random_state=0, proposer="random").fit(X, y)
     assert search.cv_results_["params"][-1] != plain.cv_results_["params"][-1]
 
 
