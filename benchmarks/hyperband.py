@@ -128,22 +128,24 @@ SKTUNE = ["sktune sync", "sktune ASHA", "sktune bayes", "sktune ASHA bayes", "sk
 TASKS = ["mlp", "sgd", "mlp-large"]
 FACTOR = 3
 CURVE_THRESHOLD = 0.05  # HyperbandSearchCV's default
+# the net tasks' problems: rows (quick, full), features, informative ones, classes;
+# mlp-large is the >= 3,000-row task
+NET_PROBLEMS = {"mlp": ((1500, 2400), 30, 12, 4), "mlp-large": ((2000, 4000), 40, 16, 6)}
 
 
 # -- tasks ------------------------------------------------------------------------------------------
 def make_task(name, quick, seed):
     """Data, estimator, sktune space, its scipy twin, the budget parameter and R."""
     R = 9 if quick else 27
-    if name in ("mlp", "mlp-large"):
+    is_net = name in NET_PROBLEMS
+    if is_net:
         import torch
         from skorch import NeuralNetClassifier
         from skorch.toy import MLPModule  # importable in every worker (a local class is not)
 
-        large = name == "mlp-large"  # the >= 3,000-row task: more rows, features, classes
-        n = (2000 if quick else 4000) if large else (1500 if quick else 2400)
-        n_features, n_classes = (40, 6) if large else (30, 4)
+        rows, n_features, n_informative, n_classes = NET_PROBLEMS[name]
         X, y = make_classification(
-            n_samples=n, n_features=n_features, n_informative=16 if large else 12,
+            n_samples=rows[not quick], n_features=n_features, n_informative=n_informative,
             n_redundant=8, n_classes=n_classes, n_clusters_per_class=2, class_sep=1.0,
             flip_y=0.03, random_state=seed)
         estimator = NeuralNetClassifier(
@@ -186,11 +188,11 @@ def make_task(name, quick, seed):
         raise ValueError(name)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=seed)
-    if name != "sgd":  # the net has no scaler step: scale with the training part once
+    if is_net:  # the net has no scaler step: scale with the training part once
         scaler = StandardScaler().fit(X_train)
         X_train = scaler.transform(X_train).astype(X.dtype)
         X_test = scaler.transform(X_test).astype(X.dtype)
-    return dict(name=name, X=X_train, y=y_train, X_test=X_test, y_test=y_test,
+    return dict(name=name, X=X_train, y=y_train, X_test=X_test, y_test=y_test, is_net=is_net,
                 estimator=estimator, space=space, budget_param=budget_param, R=R)
 
 
@@ -368,7 +370,7 @@ def run_optuna(task, method, n_jobs, seed, n_trials):
                                                 reduction_factor=FACTOR)
     X, y = task["X"], task["y"]
     classes = np.unique(y)
-    is_net = task["name"] != "sgd"
+    is_net = task["is_net"]
     # a pipeline's preprocessing has no searched parameter: fit it once per fold, then
     # train the final step one pass at a time with partial_fit
     pre, final, prefix = _split_pipeline(task["estimator"])

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 
@@ -161,31 +162,20 @@ def run_pbt(data, seed, a):
     return _pbt(data, seed, a)
 
 
-def _default_variant(doc, **change):
-    """A runner of the class defaults (no holdout) with one default changed: the rows
+def run_default_variant(data, seed, a, change):
+    """The class defaults (no holdout) with the defaults ``change(a)`` changed: the rows
     that choose PopulationSearchCV's defaults by held-out accuracy (issue 19)."""
-    def run(data, seed, a):
-        values = {k: v(a) if callable(v) else v for k, v in change.items()}
-        return _pbt(data, seed, a, holdout=None, **values)
-
-    run.__doc__ = doc
-    return run
+    return _pbt(data, seed, a, holdout=None, **change(a))
 
 
-DEFAULT_VARIANTS = [  # (name, runner): each against "PBT no holdout", the class defaults
-    ("PBT quantile 0.125", _default_variant("A single member exploits, and is copied.",
-                                            quantile_fraction=0.125)),
-    ("PBT quantile 0.5", _default_variant("Half the population exploits the other half.",
-                                          quantile_fraction=0.5)),
-    ("PBT resample 0", _default_variant("Explore only perturbs.", resample_probability=0.0)),
-    ("PBT resample 0.5", _default_variant("Explore redraws half the time.",
-                                          resample_probability=0.5)),
-    ("PBT interval x0.5", _default_variant(
-        "Twice as many exploit decisions.",
-        perturbation_interval=lambda a: max(1, a.interval // 2))),
-    ("PBT interval x2", _default_variant("Half as many exploit decisions.",
-                                         perturbation_interval=lambda a: 2 * a.interval)),
-]
+DEFAULT_VARIANTS = {  # name -> the defaults it changes; each against "PBT no holdout"
+    "PBT quantile 0.125": lambda a: {"quantile_fraction": 0.125},
+    "PBT quantile 0.5": lambda a: {"quantile_fraction": 0.5},
+    "PBT resample 0": lambda a: {"resample_probability": 0.0},
+    "PBT resample 0.5": lambda a: {"resample_probability": 0.5},
+    "PBT interval x0.5": lambda a: {"perturbation_interval": max(1, a.interval // 2)},
+    "PBT interval x2": lambda a: {"perturbation_interval": 2 * a.interval},
+}
 
 
 def run_random(data, seed, a):
@@ -277,7 +267,8 @@ METHODS = [
     ("HyperbandSearchCV", run_hyperband),
     ("grid of fixed lr", run_grid),
     ("fixed lr=0.1", run_fixed),
-    *DEFAULT_VARIANTS,
+    *((name, partial(run_default_variant, change=change))
+      for name, change in DEFAULT_VARIANTS.items()),
 ]
 
 
@@ -390,11 +381,11 @@ def report(results, a):
         print(f"  PopulationSearchCV {mine:.4f} >= {other} {theirs:.4f}: "
               f"{'met' if mine >= theirs else 'NOT met'} ({wins}/{len(rows)} seeds)")
     base = results.get("PBT no holdout") or []
-    if base and any(results.get(name) for name, _ in DEFAULT_VARIANTS):
+    if base and any(results.get(name) for name in DEFAULT_VARIANTS):
         print()
         print("defaults: one default changed against the class defaults (PBT no holdout), "
               "held-out test; paired per seed")
-        for name, _ in DEFAULT_VARIANTS:
+        for name in DEFAULT_VARIANTS:
             rows = results.get(name) or []
             if not rows:
                 continue
