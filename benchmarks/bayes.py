@@ -12,7 +12,8 @@ Prints three side-by-side tables:
    regret is <= Optuna GPSampler's and <= 0.1x random search's;
 2. milliseconds per proposal with 10/50/100/200/400 observations of a 5-D
    function (CPU time of the process, so that other load on the machine does
-   not count);
+   not count), and the CPU seconds of one whole 200-trial search, sktune's GP
+   against Optuna's GPSampler;
 3. a real tuning task on data shipped with scikit-learn (SVC on the digits,
    cross-validated accuracy): BayesSearchCV vs RandomizedSearchCV vs Optuna
    with the same number of trials and CV splits (it separates nobody: every
@@ -379,6 +380,21 @@ def timing_table(sizes, unavailable, quick):
                  first_width=14)
 
 
+def search_cost_table(n_evals, unavailable):
+    """CPU seconds of one whole sequential search (seed 0), sktune's GP against Optuna's."""
+    seconds = {"sktune GP": run_one("sktune GP", "rosenbrock5", 0, n_evals)[1]}
+    if "optuna" not in unavailable:
+        seconds["optuna GP"] = run_one("optuna GP", "rosenbrock5", 0, n_evals)[1]
+    ratio = (f"{seconds['sktune GP'] / seconds['optuna GP']:.2f}x" if "optuna GP" in seconds
+             else "n/a")
+    _print_table(f"CPU seconds of a whole {n_evals}-trial search on "
+                 f"{FUNCTIONS['rosenbrock5'].name} (seed 0; one thread)",
+                 ["trials", "sktune GP", "optuna GP", "sktune / optuna"],
+                 [[str(n_evals), f"{seconds['sktune GP']:.1f}",
+                   f"{seconds['optuna GP']:.1f}" if "optuna GP" in seconds else "n/a", ratio]],
+                 first_width=14)
+
+
 # -- a real tuning task ---------------------------------------------------------------------------
 def _svc_task():
     from sklearn.datasets import load_digits
@@ -488,6 +504,7 @@ def main(argv=None):
     if "timing" in parts:
         sizes = [10, 50, 200] if args.quick else [10, 50, 100, 200, 400]
         timing_table(sizes, unavailable, args.quick)
+        search_cost_table(40 if args.quick else 200, unavailable)
     if "real" in parts:
         seeds = range(1 if args.quick else (args.seeds or 3))
         real_table(list(seeds), 10 if args.quick else 30, args.n_jobs, unavailable)
