@@ -54,12 +54,14 @@ from sktune.racing import folds_run  # noqa: E402
 
 # "racing" is racing=True (alpha 0.2, looks from the first fold); "a=<alpha>" another
 # alpha; "from fold 2" the first look after two folds; "told worst": the proposer learns
-# the worst score so far of a raced trial instead of its partial mean
-BAYES_METHODS = ["no racing", "racing", "racing a=0.05", "racing from fold 2",
-                 "racing, told worst"]
-HB_METHODS = ["no racing", "racing", "racing a=0.05"]
+# the worst score so far of a raced trial instead of its partial mean; "own prior": the
+# variance prior of a paired difference is the incumbent's own fold variance, not the
+# one pooled over the other complete trials (sktune.racing.PRIOR)
+BAYES_METHODS = ["no racing", "racing", "racing, own prior", "racing a=0.05",
+                 "racing from fold 2", "racing, told worst"]
+HB_METHODS = ["no racing", "racing", "racing, own prior", "racing a=0.05"]
 # asynchronous Hyperband (ASHA), where every rung races (against its promotion boundary)
-ASHA_METHODS = ["ASHA no racing", "ASHA racing"]
+ASHA_METHODS = ["ASHA no racing", "ASHA racing", "ASHA racing, own prior"]
 STOP_METHODS = ["fixed n_iter", "StandardErrorStop"]
 
 
@@ -70,15 +72,24 @@ def _racing(method):
     return float(method.split("a=")[1].split()[0]) if "a=" in method else True
 
 
+def _set_rule(method):
+    """The racing rule's module settings of ``method`` (reset for every job: the worker
+    processes run many)."""
+    from sktune import racing
+
+    racing.MIN_FOLDS = 2 if "from fold 2" in method else 1
+    racing.PRIOR = "reference" if "own prior" in method else "pooled"
+
+
 def run_bayes(problem, method, seed, n_evals):
     from sklearn.metrics import get_scorer
 
-    from sktune import BayesSearchCV, racing
+    from sktune import BayesSearchCV
     from sktune.callbacks import StandardErrorStop
     from sktune.schedulers.fifo import FIFOScheduler
 
     FIFOScheduler.raced_told = "worst" if method.endswith("worst") else "partial"
-    racing.MIN_FOLDS = 2 if "from fold 2" in method else 1
+    _set_rule(method)
     space = {problem.prefix + k: d for k, d in problem.space.items()}
     stop = [StandardErrorStop()] if method == "StandardErrorStop" else None
     search = BayesSearchCV(problem.estimator(), space, n_iter=n_evals, random_state=seed,
@@ -104,6 +115,7 @@ def run_hyperband(method, seed, quick):
 
     from sktune import HyperbandSearchCV
 
+    _set_rule(method)
     task = hb.make_task("sgd", quick, seed)
     search = HyperbandSearchCV(
         clone(task["estimator"]), task["space"], min_resources=1, max_resources=task["R"],

@@ -36,6 +36,20 @@ class _Flight:
     job_args: dict  # what every job of this work shares
     reference: object = None  # the incumbent it races against (None: no racing)
     race: dict = field(default_factory=dict)  # the last racing decision
+    cohort: object = None  # the _Cohort it races in (None: alone, or no racing)
+
+
+@dataclass
+class _Cohort:
+    """Work that races together (a synchronous rung): its members look after the same
+    folds, and those that cannot reach the best ``n_keep`` stop."""
+
+    n_members: int
+    n_keep: int
+    level: float
+    n_joined: int = 0  # members dispatched so far
+    flights: dict = field(default_factory=dict)  # trial id -> _Flight, of those still racing
+    waiting: dict = field(default_factory=dict)  # trial id -> fold scores, at the look
 
 
 class SearchLoop:
@@ -93,6 +107,7 @@ class SearchLoop:
         self.space = space
         self.race = race
         self.in_flight: dict[int, _Flight] = {}
+        self.cohorts: dict[object, _Cohort] = {}
         self.ready: list[TrialResult] = []  # complete, waiting for the end of the round
         self.last_device: dict[tuple, str | None] = {}  # (trial_id, fold) -> device
         self.stopped = False
@@ -136,9 +151,11 @@ class SearchLoop:
         flight = _Flight(work, {}, 0, reference=reference, job_args=dict(
             start=start, fold_models=fold_models, steps=steps, source=source,
             return_model=self.scheduler.keep_models(work.trial_id)))
+        if reference is None:
+            flight.cohort = self._join_cohort(flight)
         self.in_flight[work.trial_id] = flight
-        n_first = self.n_splits if reference is None else self.race.first_wave
-        return self._hand_out(flight, n_first)
+        races = reference is not None or flight.cohort is not None
+        return self._hand_out(flight, self.race.first_wave if races else self.n_splits)
 
     def _hand_out(self, flight, n):
         """Hand out the next ``n`` folds of ``flight``; the results the journal answers."""
@@ -173,6 +190,20 @@ class SearchLoop:
             return None
         return self.race.reference(self.history, level, self.metric,
                                    self.scheduler.race_rival(work))
+
+    def _join_cohort(self, flight):
+        """The cohort ``flight`` races in (see :meth:`Scheduler.race_cohort`), or None."""
+        spec = None if self.race is None else self.scheduler.race_cohort(flight.work)
+        if spec is None or self.race.min_folds >= self.n_splits:
+            return None
+        key, n_members, n_keep = spec
+        if key not in self.cohorts:
+            level = float(self.scheduler.level({"info": flight.work.info}))
+            self.cohorts[key] = _Cohort(int(n_members), int(n_keep), level)
+        cohort = self.cohorts[key]
+        cohort.flights[flight.work.trial_id] = flight
+        cohort.n_joined += 1
+        return cohort
 
     def _partial(self, work):
         """Whether ``work`` trains to less than the full budget (its ConvergenceWarnings
@@ -221,7 +252,7 @@ class SearchLoop:
             return self._race_on(flight, ordered)
         del self.in_flight[res.trial_id]
         result = assemble(work, ordered, self.metric, self.error_score)
-        if flight.reference is not None:
+        if flight.reference is not None or flight.cohort is not None:
             result.race = dict(flight.race, folds=self.n_splits, dropped=False)
         return [result]
 
@@ -229,15 +260,54 @@ class SearchLoop:
         """After a racing look: drop the trial (its result), or hand out its next fold.
         A failed fold ends the race: the other folds run as without racing."""
         if any(r.error is not None for r in ordered) or self.metric is None:
+            if flight.cohort is not None:
+                return self._leave_cohort(flight)
             flight.race = {"against": flight.reference.trial_id}
             return self._hand_out(flight, self.n_splits - flight.handed_out)
         scores = [r.test_scores.get(self.metric, np.nan) for r in ordered]
-        flight.race = self.race.decide(flight.work, scores, flight.reference)
-        if not flight.race["dropped"]:
+        if flight.cohort is not None:
+            flight.cohort.waiting[flight.work.trial_id] = scores
+            return self._cohort_look(flight.cohort)
+        return self._go_on(flight, self.race.decide(flight.work, scores, flight.reference))
+
+    def _go_on(self, flight, race):
+        """Drop the trial after its racing look ``race`` (its result), or hand out its
+        next fold."""
+        flight.race = race
+        if not race["dropped"]:
             return self._hand_out(flight, 1)
         del self.in_flight[flight.work.trial_id]
+        ordered = [flight.folds[k] for k in range(len(flight.folds))]
         return [raced_result(flight.work, ordered, self.n_splits, self.metric,
-                             self.error_score, flight.race)]
+                             self.error_score, race)]
+
+    def _leave_cohort(self, flight):
+        """A member whose fold failed runs its other folds as without racing; the
+        others may now be all at the look."""
+        cohort = flight.cohort
+        del cohort.flights[flight.work.trial_id]
+        flight.cohort, flight.race = None, {}
+        return self._hand_out(flight, self.n_splits - flight.handed_out) + \
+            self._cohort_look(cohort)
+
+    def _cohort_look(self, cohort):
+        """Once every member of ``cohort`` is at its look: decide them together."""
+        racing = list(cohort.flights.values())
+        if cohort.n_joined < cohort.n_members or not racing or \
+                any(f.work.trial_id not in cohort.waiting for f in racing):
+            return []
+        members = [(f.work, cohort.waiting[f.work.trial_id]) for f in racing]
+        cohort.waiting = {}
+        prior = self.race.cohort_prior(self.history, cohort.level, self.metric)
+        races = self.race.decide_cohort(members, cohort.n_keep, prior)
+        for flight in racing:
+            if races[flight.work.trial_id]["dropped"] or \
+                    flight.handed_out + 1 >= self.n_splits:  # no look after its last fold
+                del cohort.flights[flight.work.trial_id]
+        out = []
+        for flight in racing:
+            out += self._go_on(flight, races[flight.work.trial_id])
+        return out
 
     def release(self, complete):
         """The results to record now: all of them, or a whole round in trial order."""
@@ -278,6 +348,7 @@ class SearchLoop:
         self.stopped, self.stop_reason = True, "interrupted"
         ready, self.ready = sorted(self.ready, key=lambda r: r.trial_id), []
         self.in_flight.clear()
+        self.cohorts.clear()
         for result in ready:
             self.record(result)
 

@@ -93,14 +93,19 @@ def folds_run(row):
 
 
 MIN_FOLDS = 1  # folds a racing trial runs before its first look (benchmarks/racing.py)
+# the prior variance of a paired difference: "pooled" over the other complete trials,
+# or the incumbent's own fold variance, "reference" (benchmarks/racing.py)
+PRIOR = "pooled"
 
 
 @dataclass
 class Reference:
-    """The incumbent a trial races against: its trial id and its fold scores."""
+    """The incumbent a trial races against: its trial id, its fold scores and the prior
+    guess of the variance of one paired fold difference with it."""
 
     trial_id: int
     scores: np.ndarray
+    prior_var: float
 
 
 class FoldRace:
@@ -137,27 +142,105 @@ class FoldRace:
         if metric is None or self.min_folds >= self.n_splits:
             return None
         row = history.best_at(level) if rival is None else history.row_at(rival, level)
-        if row is None or is_raced(row) or metric not in row["test"]:
+        if row is None:
+            return None
+        scores = self._complete_scores(row, metric)
+        if scores is None:
+            return None
+        pooled = self._pooled_prior(history, level, metric, row, scores)
+        prior_var = float(np.var(scores, ddof=1)) if pooled is None else pooled
+        return Reference(int(row["trial_id"]), scores, prior_var)
+
+    def _complete_scores(self, row, metric):
+        if is_raced(row) or metric not in row["test"]:
             return None
         scores = np.asarray(row["test"][metric], dtype=float)
-        if len(scores) != self.n_splits or not np.isfinite(scores).all():
+        ok = len(scores) == self.n_splits and np.isfinite(scores).all()
+        return scores if ok else None
+
+    def _pooled_prior(self, history, level, metric, reference, ref):
+        """The variance of a paired fold difference with ``reference`` (fold scores
+        ``ref``), pooled over the other complete trials at ``level`` (see
+        :func:`_pooled_var`): the fold effect all trials share cancels in it. None while
+        there are fewer than two such trials, or with ``PRIOR = "reference"`` (then the
+        reference's own fold variance is the prior)."""
+        if PRIOR != "pooled":
             return None
-        return Reference(int(row["trial_id"]), scores)
+        others = [s for row, lv in zip(history.rows, history.levels())
+                  if lv == level and row is not reference
+                  and (s := self._complete_scores(row, metric)) is not None]
+        if len(others) < 2:
+            return None
+        others.sort(key=lambda s: -s.mean())
+        return _pooled_var(others, ref)
+
+    def cohort_prior(self, history, level, metric):
+        """The variance prior of a cohort's first look (after one fold): pooled over the
+        complete trials at ``level`` against the best there, or None."""
+        if metric is None or self.min_folds >= self.n_splits:
+            return None
+        row = history.best_at(level)
+        scores = None if row is None else self._complete_scores(row, metric)
+        return None if scores is None else self._pooled_prior(history, level, metric, row,
+                                                              scores)
 
     def decide(self, work, scores, reference):
         """The race record after the folds ``scores`` (in fold order): ``dropped`` says
         whether the trial stops here."""
+        replayed = self._replayed(work, len(scores))
+        if replayed is not None:
+            return replayed
+        return self._look(scores, reference.scores, reference.prior_var, reference.trial_id)
+
+    def decide_cohort(self, members, n_keep, prior):
+        """The race records of a cohort's members after the same folds.
+
+        ``members`` are ``(work, scores)`` (fold order); those ranked within the best
+        ``n_keep`` by their mean go on, the others race against the ``n_keep``-th (the
+        promotion boundary) as :meth:`decide` races against an incumbent. The variance
+        prior is pooled over the cohort once two folds ran, before that it is ``prior``
+        (the complete trials' at the cohort's budget; None: no look yet).
+        Returns ``{trial_id: record}``.
+        """
+        ranked = sorted(((w, np.asarray(s, dtype=float)) for w, s in members),
+                        key=lambda ws: (-np.nan_to_num(np.mean(ws[1]), nan=-np.inf),
+                                        ws[0].trial_id))
+        out = {int(w.trial_id): {"folds": len(s), "dropped": False} for w, s in ranked}
+        if len(ranked) <= n_keep:
+            return out
+        rival, bound = ranked[n_keep - 1]
+        if len(bound) >= 2:
+            prior = _pooled_var([s for w, s in ranked if w is not rival], bound)
+        for work, scores in ranked[n_keep:]:
+            replayed = self._replayed(work, len(scores))
+            if replayed is not None:
+                out[int(work.trial_id)] = replayed
+            elif prior is not None:
+                out[int(work.trial_id)] = self._look(scores, bound, prior, int(rival.trial_id))
+        return out
+
+    def _replayed(self, work, m):
+        """A resumed search's record of ``work`` after ``m`` folds, as it was decided."""
+        old = self.decided.get(_key(work))
+        if old is None:
+            return None
+        dropped = bool(old.get("dropped")) and int(old.get("folds", -1)) == m
+        return {**old, "folds": m, "dropped": dropped}
+
+    def _look(self, scores, rival_scores, prior_var, rival_id):
         m = len(scores)
-        key = _key(work)
-        if key in self.decided:  # a resumed search decides as it did
-            old = self.decided[key]
-            dropped = bool(old.get("dropped")) and int(old.get("folds", -1)) == m
-            return {**old, "folds": m, "dropped": dropped}
-        diffs = np.asarray(scores, dtype=float) - reference.scores[:m]
-        prior_var = float(np.var(reference.scores, ddof=1))
+        diffs = np.asarray(scores, dtype=float) - np.asarray(rival_scores, dtype=float)[:m]
         p = win_probability(diffs, self.n_splits, prior_var=prior_var)
-        return {"folds": m, "against": reference.trial_id, "p_win": p,
+        return {"folds": m, "against": rival_id, "p_win": p,
                 "dropped": bool(np.isfinite(p) and p < self.alpha)}
+
+
+def _pooled_var(others, ref):
+    """The median, over the better half of ``others`` (fold scores, best first), of the
+    variance of their fold differences with ``ref``; None when that is not positive."""
+    better = others[: max(2, len(others) // 2)]
+    var = float(np.median([np.var(s - ref[: len(s)], ddof=1) for s in better]))
+    return var if var > 0 else None
 
 
 def _key(work):

@@ -145,20 +145,59 @@ def test_parallel_racing_gives_the_same_synchronous_results(raced):
             np.asarray(raced.cv_results_[key]).tolist()
 
 
-def test_hyperband_races_only_at_the_top_rung():
-    Xc, yc = make_classification(400, 10, random_state=0)
-    search = HyperbandSearchCV(
-        SGDClassifier(random_state=0), {"alpha": Real(1e-6, 1e2, log=True)}, resource="max_iter",
-        max_resources=27, cv=5, random_state=0, racing=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        search.fit(Xc, yc)
-    res = search.cv_results_
-    raced_rows = res["status"] == "raced"
-    assert raced_rows.any()
-    assert (res["n_resources"][raced_rows] == 27).all()
-    assert (res["folds_run"][res["n_resources"] < 27] == 5).all()
-    assert res["status"][search.best_index_] == "ok" and search.best_params_ is not None
+def _hyperband(**kw):
+    params = dict(resource="max_iter", max_resources=27, cv=5, random_state=0, racing=True)
+    return HyperbandSearchCV(SGDClassifier(random_state=0),
+                             {"alpha": Real(1e-6, 1e2, log=True)}, **{**params, **kw})
+
+
+def _fold_epochs(search):
+    return sum((r["stop"] - (r["start"] or 0)) * len(np.flatnonzero(np.isfinite(r["fit_time"])))
+               for r in search.history_)
+
+
+def test_hyperband_rungs_race_for_their_promotions(asha_data):
+    search = _fit_quietly(_hyperband(), *asha_data)
+    res, history = search.cv_results_, search.history_
+    raced_rows = np.flatnonzero(res["status"] == "raced")
+    budgets = res["n_resources"]
+    assert (budgets[raced_rows] < 27).any() and (budgets[raced_rows] == 27).any()
+    for i in raced_rows:
+        trial, budget, bracket = res["trial_id"][i], budgets[i], res["bracket"][i]
+        assert not ((res["trial_id"] == trial) & (budgets > budget)).any()  # never promoted
+        if budget < 27:  # raced against its rung's promotion boundary: a rung-mate
+            rival = history[i]["race"]["against"]
+            assert ((res["trial_id"] == rival) & (budgets == budget)
+                    & (res["bracket"] == bracket)).any()
+    # every promotion a rung makes is of a trial that ran all its folds
+    for i in np.flatnonzero(budgets < 27):
+        promoted = ((res["trial_id"] == res["trial_id"][i]) & (budgets > budgets[i])).any()
+        assert not promoted or res["status"][i] == "ok"
+    assert res["status"][search.best_index_] == "ok"
+    plain = _fit_quietly(_hyperband(racing=False), *asha_data)
+    assert len(res["params"]) == len(plain.cv_results_["params"])  # the same rungs filled
+    assert _fold_epochs(search) <= 0.8 * _fold_epochs(plain)
+    assert search.best_score_ >= plain.best_score_ - 0.02
+
+
+def test_parallel_hyperband_races_its_rungs_as_the_sequential_one(asha_data):
+    sequential = _fit_quietly(_hyperband(max_resources=9), *asha_data)
+    parallel = _fit_quietly(_hyperband(max_resources=9, n_jobs=2), *asha_data)
+    assert (sequential.cv_results_["status"] == "raced").any()
+    for key in ("status", "folds_run", "mean_test_score", "params"):
+        assert np.asarray(parallel.cv_results_[key]).tolist() == \
+            np.asarray(sequential.cv_results_[key]).tolist(), key
+
+
+def test_a_resumed_hyperband_search_races_its_rungs_as_before(tmp_path, asha_data):
+    journal = tmp_path / "hb.jsonl"
+    full = _fit_quietly(_hyperband(), *asha_data)
+    _fit_quietly(_hyperband(journal=journal, callbacks=[_stop_after(30)]), *asha_data)
+    resumed = _fit_quietly(_hyperband(journal=journal), *asha_data)
+    assert resumed.n_replayed_jobs_ > 0
+    for key in ("status", "folds_run", "mean_test_score", "n_resources", "params"):
+        assert np.asarray(resumed.cv_results_[key]).tolist() == \
+            np.asarray(full.cv_results_[key]).tolist(), key
 
 
 def _asha(**kw):

@@ -160,6 +160,12 @@ class Scheduler:
         the best row there (a rung's promotion boundary, in ASHA)."""
         return None
 
+    def race_cohort(self, work: Work) -> tuple | None:
+        """``(key, n_members, n_keep)`` when ``work`` races within a cohort handed out
+        together (a synchronous rung): the cohort's members run their folds in step and,
+        at each look, those that cannot reach its best ``n_keep`` stop; None otherwise."""
+        return None
+
     def level(self, row: dict) -> float:
         """How far a ``cv_results_`` row went: the best is chosen among the rows of the
         highest level a successful result reached (the budget, for Hyperband)."""

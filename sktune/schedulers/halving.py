@@ -203,7 +203,8 @@ class _HalvingBase(Scheduler):
 
     def race_level(self, work):
         """Work of the top rung races against the best trained to the same budget (below
-        it, a trial competes for a promotion, not for the best)."""
+        it, a trial competes for a promotion, not for the best: see :meth:`race_cohort`
+        and ASHA's :meth:`race_rival`)."""
         trial = self.trials.get(work.trial_id)
         if trial is None or not self._is_top(trial):
             return None
@@ -312,6 +313,18 @@ class HyperbandScheduler(_HalvingBase):
 
     def is_finished(self):
         return not self._queue and not self._active
+
+    def race_cohort(self, work):
+        """A rung's trials race together for its promotions: those that cannot reach
+        the rung's best ``n_i / factor`` stop; at the top rung, for the best, when
+        :meth:`race_level` finds no incumbent trained as far."""
+        trial = self.trials.get(work.trial_id)
+        if trial is None:
+            return None
+        group = next(g for g in self._active if trial in g)
+        counts = self.plan[trial.bracket]["n_candidates"]
+        n_keep = 1 if self._is_top(trial) else counts[trial.rung + 1]
+        return (min(t.trial_id for t in group), trial.rung), len(group), n_keep
 
     def keep_models(self, trial_id):
         trial = self.trials.get(trial_id)

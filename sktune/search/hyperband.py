@@ -202,14 +202,17 @@ class HyperbandSearchCV(BaseSearch):
         for a minimised name, a lower bound for a maximised one); with
         ``objectives``. ``refit_explanation_`` says how the best was chosen.
     racing : bool or float, default=False
-        Fold racing (see :ref:`racing`): the folds of a trial trained to
-        ``max_resources`` run in order, and after each fold but the last a
-        paired comparison with the incumbent's scores on the same folds
-        estimates the probability that the trial beats it over all folds; below
-        ``racing`` (``True``: 0.2) the trial stops. With ``asynchronous=True``
-        every rung races, a lower one against its promotion boundary (the trial
-        ranked ``(n + 1) // factor`` of the rung's ``n`` results), and a trial
-        raced out of a rung is never promoted. A raced trial is a row with
+        Fold racing (see :ref:`racing`): the folds of a trial run in order, and
+        after each fold but the last a paired comparison with a rival's scores on
+        the same folds estimates the probability that the trial beats it over
+        all folds; below ``racing`` (``True``: 0.2) the trial stops. Every rung
+        races. At the top rung the rival is the incumbent trained as far. A
+        synchronous rung's trials run their folds in step and race against the
+        rung's promotion boundary (the last of the best ``n_i / factor``; at a
+        top rung with no incumbent yet, the rung's best); with
+        ``asynchronous=True`` the boundary is the trial ranked
+        ``(n + 1) // factor`` of the rung's ``n`` results. A trial raced out of a
+        rung is never promoted. A raced trial is a row with
         ``status`` ``"raced"``, its ``folds_run`` and the mean over those folds,
         ranked behind every complete trial and never the best; the proposer
         learns that partial mean. Needs ``cv >= 3``; not with ``objectives``.
