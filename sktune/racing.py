@@ -160,8 +160,8 @@ class FoldRace:
 
     def _pooled_prior(self, history, level, metric, reference, ref):
         """The variance of a paired fold difference with ``reference`` (fold scores
-        ``ref``), pooled over the other complete trials at ``level`` (see
-        :func:`_pooled_var`): the fold effect all trials share cancels in it. None while
+        ``ref``), pooled over the other complete trials at ``level`` (the median of
+        theirs): the fold effect all trials share cancels in it. None while
         there are fewer than two such trials, or with ``PRIOR = "reference"`` (then the
         reference's own fold variance is the prior)."""
         if PRIOR != "pooled":
@@ -169,10 +169,7 @@ class FoldRace:
         others = [s for row, lv in zip(history.rows, history.levels())
                   if lv == level and row is not reference
                   and (s := self._complete_scores(row, metric)) is not None]
-        if len(others) < 2:
-            return None
-        others.sort(key=lambda s: -s.mean())
-        return _pooled_var(others, ref)
+        return _pooled_var(others, ref) if len(others) >= 2 else None
 
     def cohort_prior(self, history, level, metric):
         """The variance prior of a cohort's first look (after one fold): pooled over the
@@ -236,10 +233,10 @@ class FoldRace:
 
 
 def _pooled_var(others, ref):
-    """The median, over the better half of ``others`` (fold scores, best first), of the
-    variance of their fold differences with ``ref``; None when that is not positive."""
-    better = others[: max(2, len(others) // 2)]
-    var = float(np.median([np.var(s - ref[: len(s)], ddof=1) for s in better]))
+    """The median over ``others`` (fold scores) of the variance of their fold
+    differences with ``ref``; None when that is not positive. (The median over the
+    better half only raced more and lost more: benchmarks/racing.py, docs/racing.rst.)"""
+    var = float(np.median([np.var(s - ref[: len(s)], ddof=1) for s in others]))
     return var if var > 0 else None
 
 

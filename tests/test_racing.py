@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from sktune import BayesSearchCV, HyperbandSearchCV, Real
+from sktune import BayesSearchCV, Categorical, HyperbandSearchCV, Real
 from sktune.racing import win_probability
 
 X, y = load_breast_cancer(return_X_y=True)
@@ -145,10 +145,10 @@ def test_parallel_racing_gives_the_same_synchronous_results(raced):
             np.asarray(raced.cv_results_[key]).tolist()
 
 
-def _hyperband(**kw):
+def _hyperband(space=None, **kw):
     params = dict(resource="max_iter", max_resources=27, cv=5, random_state=0, racing=True)
     return HyperbandSearchCV(SGDClassifier(random_state=0),
-                             {"alpha": Real(1e-6, 1e2, log=True)}, **{**params, **kw})
+                             space or {"alpha": Real(1e-6, 1e2, log=True)}, **{**params, **kw})
 
 
 def _fold_epochs(search):
@@ -187,6 +187,16 @@ def test_parallel_hyperband_races_its_rungs_as_the_sequential_one(asha_data):
     for key in ("status", "folds_run", "mean_test_score", "params"):
         assert np.asarray(parallel.cv_results_[key]).tolist() == \
             np.asarray(sequential.cv_results_[key]).tolist(), key
+
+
+def test_a_failing_trial_leaves_its_rungs_race_and_the_others_go_on(asha_data):
+    space = {"alpha": Real(1e-6, 1e2, log=True), "penalty": Categorical(["l2", "bogus"])}
+    search = _fit_quietly(_hyperband(space, max_resources=9), *asha_data)
+    status = search.cv_results_["status"]
+    assert (status == "failed").any() and (status == "raced").any()
+    failed = np.flatnonzero(status == "failed")
+    assert (search.cv_results_["folds_run"][failed] == 5).all()  # ran every fold
+    assert status[search.best_index_] == "ok"
 
 
 def test_a_resumed_hyperband_search_races_its_rungs_as_before(tmp_path, asha_data):
