@@ -6,8 +6,10 @@ compared, fold by fold, with those of the incumbent (the best complete trial at 
 same budget when the trial was handed out). The paired differences
 ``d_i = score_i - incumbent_i`` of the ``m`` folds run so far predict the ``r`` folds
 not run yet: under a normal model of the differences, with the variance estimated
-from them and shrunk towards the incumbent's own fold variance (the only estimate
-after one fold; it keeps two nearly equal differences from looking certain), the sum
+from them and shrunk towards a prior (the only estimate after one fold; it keeps two
+nearly equal differences from looking certain): the median variance of the other
+complete trials' differences with the incumbent, or while there are fewer than two,
+the incumbent's own fold variance. The sum
 of the ``r`` remaining differences has a Student t predictive distribution with ``m``
 degrees of freedom (``m - 1`` plus one of the prior), centred on ``r * mean(d)`` with
 scale ``s * sqrt(r + r**2 / m)``. The trial is dropped when the probability that its
@@ -16,7 +18,11 @@ mean over all folds beats the incumbent's falls below ``alpha``.
 So each look drops a trial that would have won the full cross-validation with
 probability at most ``alpha`` under that model; over the ``k - 1`` looks of a
 ``k``-fold search, at most ``(k - 1) * alpha`` (a union bound). The model is a
-guide, not a promise: heavy-tailed fold scores (log loss of pure-leaf trees) break it. A dropped
+guide, not a promise: heavy-tailed fold scores (log loss of pure-leaf trees) break it.
+
+Work handed out together (a synchronous Hyperband rung) races as a cohort: its
+members look after the same folds, and those ranked below the best ``n_keep`` race
+against the ``n_keep``-th (:meth:`FoldRace.decide_cohort`). A dropped
 ("raced") trial is a ``cv_results_`` row with ``status == "raced"``, the folds it ran
 (``folds_run``), NaN in the splits it did not run and the mean over the folds it ran;
 it ranks behind every complete trial and is never the best.
@@ -236,8 +242,9 @@ def _pooled_var(others, ref):
     """The median over ``others`` (fold scores) of the variance of their fold
     differences with ``ref``; None when that is not positive. (The median over the
     better half only raced more and lost more: benchmarks/racing.py, docs/racing.rst.)"""
-    var = float(np.median([np.var(s - ref[: len(s)], ddof=1) for s in others]))
-    return var if var > 0 else None
+    var = np.array([np.var(s - ref[: len(s)], ddof=1) for s in others])
+    var = var[np.isfinite(var)]
+    return float(np.median(var)) if len(var) and np.median(var) > 0 else None
 
 
 def _key(work):

@@ -199,17 +199,6 @@ def test_a_failing_trial_leaves_its_rungs_race_and_the_others_go_on(asha_data):
     assert status[search.best_index_] == "ok"
 
 
-def test_a_resumed_hyperband_search_races_its_rungs_as_before(tmp_path, asha_data):
-    journal = tmp_path / "hb.jsonl"
-    full = _fit_quietly(_hyperband(), *asha_data)
-    _fit_quietly(_hyperband(journal=journal, callbacks=[_stop_after(30)]), *asha_data)
-    resumed = _fit_quietly(_hyperband(journal=journal), *asha_data)
-    assert resumed.n_replayed_jobs_ > 0
-    for key in ("status", "folds_run", "mean_test_score", "n_resources", "params"):
-        assert np.asarray(resumed.cv_results_[key]).tolist() == \
-            np.asarray(full.cv_results_[key]).tolist(), key
-
-
 def _asha(**kw):
     params = dict(resource="max_iter", max_resources=27, cv=5, random_state=0, racing=True,
                   asynchronous=True)
@@ -245,11 +234,14 @@ def test_asha_races_lower_rungs_against_their_promotion_boundary(asha_data):
     assert res["folds_run"].sum() < 5 * len(plain.cv_results_["params"])
 
 
-def test_a_resumed_asha_search_races_its_rungs_as_before(tmp_path, asha_data):
-    journal = tmp_path / "asha.jsonl"
-    full = _fit_quietly(_asha(), *asha_data)
-    _fit_quietly(_asha(journal=journal, callbacks=[_stop_after(12)]), *asha_data)
-    resumed = _fit_quietly(_asha(journal=journal), *asha_data)
+@pytest.mark.parametrize("make, n_stop", [(_hyperband, 30), (_asha, 12)],
+                         ids=["synchronous", "asha"])
+def test_a_resumed_hyperband_search_races_its_rungs_as_before(tmp_path, asha_data, make,
+                                                               n_stop):
+    journal = tmp_path / "run.jsonl"
+    full = _fit_quietly(make(), *asha_data)
+    _fit_quietly(make(journal=journal, callbacks=[_stop_after(n_stop)]), *asha_data)
+    resumed = _fit_quietly(make(journal=journal), *asha_data)
     assert resumed.n_replayed_jobs_ > 0
     for key in ("status", "folds_run", "mean_test_score", "n_resources", "params"):
         assert np.asarray(resumed.cv_results_[key]).tolist() == \
