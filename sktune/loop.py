@@ -298,7 +298,9 @@ class SearchLoop:
             return []
         members = [(f.work, cohort.waiting[f.work.trial_id]) for f in racing]
         cohort.waiting = {}
-        prior = self.race.cohort_prior(self.history, cohort.level, self.metric)
+        # after one fold the prior comes from the history; later, from the cohort itself
+        prior = self.race.cohort_prior(self.history, cohort.level, self.metric) \
+            if len(members[0][1]) < 2 else None
         races = self.race.decide_cohort(members, cohort.n_keep, prior)
         for flight in racing:
             if races[flight.work.trial_id]["dropped"] or \
