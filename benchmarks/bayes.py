@@ -65,7 +65,7 @@ from sktune.space import Categorical, Integer, Real  # noqa: E402
 METHODS = ["sktune GP", "random", "optuna GP", "optuna TPE", "skopt GP", "sktune GP q=4",
            "optuna GP q=4"]
 # Optuna's TPE with four trials pending: not in the default set
-EXTRA = ["optuna TPE q=4"]
+EXTRA = ["optuna TPE q=4", "sktune GP q=4 liar"]
 PENDING = 4  # trials pending at a time in the "q=4" variants (ask four, then tell four)
 # the same model with its hyperparameters fitted through scikit-learn's GaussianProcessRegressor
 # (instead of sktune's lean likelihood): not in the default set, for the record
@@ -175,12 +175,15 @@ def run_one(method, fn_key, seed, n_evals):
     fn = FUNCTIONS[fn_key]
     warnings.filterwarnings("ignore")
     start = _clock()
-    q = PENDING if method.endswith(" q=4") else 1
-    base = method.removesuffix(" q=4")
+    strategy = "liar" if method.endswith(" liar") else "fantasy"
+    base = method.removesuffix(" liar")
+    q = PENDING if base.endswith(" q=4") else 1
+    base = base.removesuffix(" q=4")
     if base in ("sktune GP", SKLEARN_GP):
         kernel_fit = "sklearn" if base == SKLEARN_GP else "direct"
         values = run_proposer(GPProposer(fn.space, n_initial_points=N_INITIAL,
-                                         kernel_fit=kernel_fit, random_state=seed), fn, n_evals, q)
+                                         kernel_fit=kernel_fit, pending_strategy=strategy,
+                                         random_state=seed), fn, n_evals, q)
     elif method == "random":
         values = run_proposer(RandomProposer(fn.space, random_state=seed), fn, n_evals)
     elif base == "optuna GP":

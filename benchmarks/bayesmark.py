@@ -227,9 +227,11 @@ TIERS = {  # problems, evaluations, seeds, checkpoints
 METHODS = ["BayesSearchCV", "RandomizedSearchCV", "optuna GP", "optuna TPE", "SMAC3 HPO",
            "skopt GP", "GASearchCV"]
 # also available, not in the default set: BayesSearchCV and Optuna's GPSampler with 4 trials
-# pending (proposals in batches of four, told when the whole batch is back), and
-# BayesSearchCV whose GP adds each trial's squared CV standard error to its noise
-EXTRA_METHODS = ["BayesSearchCV q=4", "optuna GP q=4", "BayesSearchCV fold noise"]
+# pending (proposals in batches of four, told when the whole batch is back; "liar": the
+# GP's constant liar instead of its default fantasies), and BayesSearchCV whose GP adds
+# each trial's squared CV standard error to its noise
+EXTRA_METHODS = ["BayesSearchCV q=4", "BayesSearchCV q=4 liar", "optuna GP q=4",
+                 "BayesSearchCV fold noise"]
 RANDOM = "RandomizedSearchCV"
 
 
@@ -336,7 +338,9 @@ def run_sklearn_api(method, problem, seed, n_evals):
         # the GP that BayesSearchCV builds, with or without per-trial noise (set every run:
         # a worker process runs several methods)
         GPProposer.__init__.__kwdefaults__["fold_noise"] = method.endswith("fold noise")
-        n_points = 4 if method.endswith("q=4") else 1
+        GPProposer.__init__.__kwdefaults__["pending_strategy"] = (
+            "liar" if method.endswith("liar") else "fantasy")
+        n_points = 4 if "q=4" in method else 1
         search = BayesSearchCV(est, space, n_iter=n_evals, random_state=seed, n_points=n_points,
                                **common)
     elif method == RANDOM:

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 from sklearn.gaussian_process import GaussianProcessRegressor
 
 from sktune import Categorical, Integer, Real
@@ -200,10 +201,11 @@ def test_gp_ignores_nan_scores_and_does_not_repeat_them():
     assert abs(best["x"] - 0.3) < 0.1 and best["k"] == 0
 
 
-def test_gp_pending_points_are_not_reproposed_and_spread_out():
-    proposer = make(GPProposer, BRANIN, n_initial_points=5)
+@pytest.mark.parametrize("strategy", ["fantasy", "liar"])
+def test_gp_pending_points_are_not_reproposed_and_spread_out(strategy):
+    proposer = make(GPProposer, BRANIN, n_initial_points=5, pending_strategy=strategy)
     drive(proposer, _branin_score, 8)
-    batch = proposer.ask(4)  # constant liar: each one is pending for the next
+    batch = proposer.ask(4)  # each one is pending for the next
     keys = {params_key(p) for p in batch}
     assert len(keys) == 4
     more = proposer.ask(3, pending=batch)
@@ -331,6 +333,74 @@ def test_posterior_matches_sklearn_and_gradients_are_right():
             down = acquisition(kind, *post.predict(Z - step), 1.2)
             numeric[:, j] = (up - down) / 2e-6
         np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-5)
+
+
+def _fantasy_posterior(seed=2):
+    """A fitted GP on 12 points of a 2-D function, conditioned on 16 fantasies of 3
+    pending points, as a proposal builds it; and the per-fantasy incumbents."""
+    proposer = GPProposer({"a": Real(0.0, 1.0), "b": Real(0.0, 1.0)}, random_state=seed)
+    rng = np.random.default_rng(seed)
+    X = rng.random((12, 2))
+    y = np.cos(4 * X[:, 0]) + X[:, 1]
+    model = proposer._models[0]
+    model.fit_hyperparameters(X, y, 100)
+    pending = rng.random((3, 2))
+    fantasies = proposer._fantasies(model.posterior(X, y), pending)
+    targets = np.vstack([np.repeat(y[:, None], fantasies.shape[1], axis=1), fantasies])
+    post = model.posterior(np.vstack([X, pending]), targets)
+    return proposer, model, post, targets, np.maximum(y.max(), fantasies.max(axis=0))
+
+
+@pytest.mark.parametrize("kind", ["EI", "PI", "LCB"])
+def test_fantasy_acquisition_is_the_mean_over_fantasies_and_its_gradient_is_right(kind):
+    proposer, model, post, targets, best = _fantasy_posterior()
+    proposer.acq_func = kind
+    Z = np.random.default_rng(3).random((6, 2))
+    value, grad = proposer._acq(post, Z, best, grad=True)
+    # the mean over fantasies (of EI and PI themselves: they are logs), one posterior each
+    per_fantasy = np.column_stack([
+        acquisition(kind, *model.posterior(post.X, targets[:, k]).predict(Z), best[k], xi=0.0)
+        for k in range(targets.shape[1])])
+    n = per_fantasy.shape[1]
+    pooled = (per_fantasy.mean(axis=1) if kind == "LCB"
+              else logsumexp(per_fantasy, axis=1) - np.log(n))
+    np.testing.assert_allclose(value, pooled, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(proposer._acq(post, Z, best), value)
+    numeric = np.empty_like(Z)
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = 1e-6
+        numeric[:, j] = (proposer._acq(post, Z + step, best)
+                         - proposer._acq(post, Z - step, best)) / 2e-6
+    # (rtol 1e-3: central differences of log EI far in its tail, at -1e4, err by 1e-4)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-3, atol=1e-5)
+
+
+def test_fantasies_are_draws_of_the_pending_scores():
+    proposer, model, post, targets, _ = _fantasy_posterior()
+    fantasies = targets[12:]
+    mean, cov = model.posterior(post.X[:12], targets[:12, 0]).joint(post.X[12:])
+    assert fantasies.shape == (3, 16)
+    # 16 draws: their mean is within 4 standard errors of the posterior mean
+    se = np.sqrt((np.diag(cov) + post.noise) / 16)
+    assert np.all(np.abs(fantasies.mean(axis=1) - mean) < 4 * se)
+    assert np.all(fantasies.std(axis=1) > 0)
+
+
+def test_gp_with_a_prior_mean_and_pending_trials_proposes_a_spread_batch():
+    prior = [({"x1": x1, "x2": x2}, _branin_score({"x1": x1, "x2": x2}))
+             for x1, x2 in np.random.default_rng(5).uniform([-5, 0], [10, 15], (20, 2))]
+    proposer = make(GPProposer, BRANIN, n_initial_points=5, prior_results=prior)
+    drive(proposer, _branin_score, 8)
+    batch = proposer.ask(4)
+    assert len({params_key(p) for p in batch}) == 4
+    for params in batch:
+        assert_valid(BRANIN, params)
+
+
+def test_gp_rejects_unknown_pending_strategy():
+    with pytest.raises(ValueError, match="pending_strategy must be 'fantasy' or 'liar'"):
+        GPProposer(BRANIN, pending_strategy="believer")
 
 
 def test_log_ei_is_finite_far_in_the_tail():

@@ -67,7 +67,10 @@ class ShiftedPosterior:
     def predict(self, Z, grad=False):
         if not grad:
             mu, sigma = self.residual.predict(Z)
-            return mu + self.weight * self.prior.mean(Z), sigma
+            pm = self.prior.mean(Z)
+            return mu + self.weight * (pm if mu.ndim == 1 else pm[:, None]), sigma
         mu, sigma, d_mu, d_sigma = self.residual.predict(Z, grad=True)
         pm, _, d_pm, _ = self.prior.posterior.predict(Z, grad=True)
+        if mu.ndim == 2:  # one column per fantasy of the pending trials
+            pm, d_pm = pm[:, None], d_pm[:, None, :]
         return mu + self.weight * pm, sigma, d_mu + self.weight * d_pm, d_sigma
