@@ -66,7 +66,9 @@ class BayesSearchCV(BaseSearch):
         Trials proposed together per synchronous round (all their folds run in
         parallel). ``None`` makes the search asynchronous: a new trial is
         proposed whenever a worker frees up, taking the trials still running
-        into account (constant liar), so no worker waits for a batch. Results
+        into account, so no worker waits for a batch. Trials still running
+        (of a round, or on other workers) are integrated out: the acquisition
+        is averaged over posterior draws of their scores [1]_. Results
         are then independent of ``n_jobs`` only in synchronous mode.
     scoring : str, callable, list, dict or None, default=None
         Metric(s) as in :class:`~sklearn.model_selection.GridSearchCV` (a callable
@@ -260,8 +262,6 @@ class BayesSearchCV(BaseSearch):
        Expensive Black-Box Functions". J. Global Optim. 13, 1998.
     .. [3] S. Ament et al. "Unexpected Improvements to Expected Improvement for
        Bayesian Optimization". NeurIPS 2023 (log EI).
-    .. [4] D. Ginsbourger, R. Le Riche, L. Carraro. "Kriging is well-suited to
-       parallelize optimization". 2010 (constant liar).
 
     Examples
     --------
