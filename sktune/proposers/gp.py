@@ -243,8 +243,8 @@ class _Posterior:
         self.X = X
         self.ls = np.broadcast_to(np.asarray(length_scale, dtype=float), (X.shape[1],)).copy()
         self.amp = float(amp)
-        K = self._k(cdist(X / self.ls, X / self.ls))
         self.noise = float(noise)
+        K = self._k(cdist(X / self.ls, X / self.ls))
         K[np.diag_indices_from(K)] += noise + 1e-9 + extra
         for jitter in (0.0, 1e-8, 1e-6, 1e-4):
             try:
@@ -641,24 +641,24 @@ class GPProposer(SubspaceTurns):
         own_pending = [p for p in pending if sub.contains(p)]
         liar = self.pending_strategy == "liar"
         liars = own_pending + failed if liar else failed
+        Zc, yc, ec = Z, y, extra  # what the acquisition's posterior conditions on
         if liars:
             Zp = enc.features(liars)
             lie = np.full(len(Zp), total.min())
             if prior is not None:
                 lie = lie - weight * prior.mean(Zp)
-            Z, y, extra = np.vstack([Z, Zp]), np.concatenate([y, lie]), np.pad(extra, (0, len(Zp)))
-        post = model.posterior(Z, y, extra)
+            Zc, yc, ec = np.vstack([Z, Zp]), np.concatenate([y, lie]), np.pad(extra, (0, len(Zp)))
+        post = model.posterior(Zc, yc, ec)
         if own_pending and not liar:
             Zp = enc.features(own_pending)
             fantasies = self._fantasies(post, Zp)  # of the residuals, with a prior mean
             shift = 0.0 if prior is None else weight * prior.mean(Zp)[:, None]
             best = np.maximum(best, (fantasies + shift).max(axis=0))
-            targets = np.vstack([np.repeat(y[:, None], len(best), axis=1), fantasies])
-            post = model.posterior(np.vstack([Z, Zp]), targets, np.pad(extra, (0, len(Zp))))
+            targets = np.vstack([np.repeat(yc[:, None], len(best), axis=1), fantasies])
+            post = model.posterior(np.vstack([Zc, Zp]), targets, np.pad(ec, (0, len(Zp))))
         if prior is not None:
             post = ShiftedPosterior(post, prior, weight)
-        Z_obs = Z[: len(total)]
-        return self._optimise_acquisition(model, post, Z_obs, total, best, taken)
+        return self._optimise_acquisition(model, post, Z, total, best, taken)
 
     def _fantasies(self, post, Zp):
         """Joint draws of the pending trials' scores, one column per fantasy."""
@@ -671,24 +671,19 @@ class GPProposer(SubspaceTurns):
     # -- acquisition optimisation -----------------------------------------------------------------
     def _acq(self, post, Z, best, grad=False):
         weight = self._guess_weight  # (encoding, gamma): piBO's weight, or None
+        mu, sigma, *d = post.predict(Z, grad=grad)
+        fantasies = mu.ndim == 2  # one column per fantasy: their acquisitions are pooled
+        out = acquisition(self.acq_func, mu, sigma[:, None] if fantasies else sigma, best,
+                          xi=self.xi, kappa=self.kappa, grad=grad)
         if not grad:
-            mu, sigma = post.predict(Z)
-            if mu.ndim == 2:  # fantasies: pool their acquisitions
-                sigma = sigma[:, None]
-            value = acquisition(self.acq_func, mu, sigma, best, xi=self.xi, kappa=self.kappa)
-            if mu.ndim == 2:
-                value = self._pool(value)[0]
+            value = self._pool(out)[0] if fantasies else out
             return value if weight is None else value + weight[1] * weight[0].log_guess(Z)
-        mu, sigma, d_mu, d_sigma = post.predict(Z, grad=True)
-        if mu.ndim == 2:
-            value, a_mu, a_sigma = acquisition(self.acq_func, mu, sigma[:, None], best,
-                                               xi=self.xi, kappa=self.kappa, grad=True)
+        (value, a_mu, a_sigma), (d_mu, d_sigma) = out, d
+        if fantasies:
             value, w = self._pool(value)
             g = (np.einsum("mk,mkd->md", w * a_mu, d_mu)
                  + (w * a_sigma).sum(axis=1)[:, None] * d_sigma)
         else:
-            value, a_mu, a_sigma = acquisition(self.acq_func, mu, sigma, best, xi=self.xi,
-                                               kappa=self.kappa, grad=True)
             g = a_mu[:, None] * d_mu + a_sigma[:, None] * d_sigma
         if weight is not None:
             lw, dlw = weight[0].log_guess(Z, grad=True)
