@@ -617,21 +617,23 @@ def generalization_scores(results, problems, methods, seeds):
 
 
 def summary(results, problems, methods, seeds, n):
-    """Per method: mean over problems of the median score, its spread over seeds, wins."""
+    """Per method: mean over problems of the median score over seeds, the mean over problems
+    and seeds (Bayesmark's own aggregate), the per-seed means behind it, wins."""
     scores = normalised_scores(results, problems, methods, seeds, n)
     rows = {}
     for m in methods:
         med = np.array([np.median(scores[m, p.name]) for p in problems])
         per_seed = np.mean([scores[m, p.name] for p in problems], axis=0)  # one mean per seed
         base = np.array([np.median(scores[RANDOM, p.name]) for p in problems])
-        rows[m] = {"mean": float(med.mean()), "per_seed": per_seed,
+        rows[m] = {"mean": float(med.mean()), "avg": float(per_seed.mean()), "per_seed": per_seed,
                    "wins": int(np.sum(med > base)), "ties": int(np.sum(med == base))}
     return rows, scores
 
 
 def _noise_note(rows, seeds):
-    """Which gaps to the leader are inside noise (paired over seeds, 2 standard errors)."""
-    leader = max(rows, key=lambda m: rows[m]["mean"])
+    """Which gaps to the leader (by the mean over seeds, which the gaps are paired on) are
+    inside noise (2 standard errors)."""
+    leader = max(rows, key=lambda m: rows[m]["avg"])
     notes = []
     for m, r in rows.items():
         if m == leader:
@@ -650,7 +652,8 @@ def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wa
     file = file or sys.stdout
     n_final = max(checkpoints)
     width = max(20, *(len(m) + 1 for m in methods))
-    head = f"{'method':<{width}}" + "".join(f"{f'score@{c}':>10}{'+-':>6}" for c in checkpoints) + \
+    head = f"{'method':<{width}}" + "".join(f"{f'score@{c}':>10}{'+-':>6}{f'mean@{c}':>9}"
+                                            for c in checkpoints) + \
         f"{'>random':>9}{'gen@' + str(n_final):>9}{'CPU s/run':>11}{'ms/eval*':>10}"
     print(f"\nBayesmark-style suite: {len(problems)} problems x {n_final} evaluations x "
           f"{len(seeds)} seeds; normalised score (100 = best of pool, 0 = random median)",
@@ -667,7 +670,7 @@ def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wa
         for c in checkpoints:
             r = summaries[c][0][m]
             spread = np.percentile(r["per_seed"], 75) - np.percentile(r["per_seed"], 25)
-            line += f"{r['mean']:>10.1f}{spread:>6.1f}"
+            line += f"{r['mean']:>10.1f}{spread:>6.1f}{r['avg']:>9.1f}"
         r = summaries[n_final][0][m]
         wins = f"{r['wins']}/{len(problems)}" if m != RANDOM else "-"
         g = np.mean([np.median(gen[m, p.name]) for p in problems])
@@ -678,7 +681,9 @@ def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wa
         print(line, file=file)
     for m, why in unavailable.items():
         print(f"{m:<20}n/a ({why})", file=file)
-    print("+- : interquartile range over seeds of the mean score over problems; >random: problems "
+    print("score: mean over problems of the median over seeds; +- : interquartile range over "
+          "seeds of the mean over problems; mean: the mean over problems and seeds (Bayesmark's "
+          "aggregate); >random: problems "
           "where the median over seeds beats random search's; gen: the same score on the "
           "held-out 20 % for each run's best; ms/eval*: CPU per evaluation beyond random "
           "search's (optimiser overhead, roughly)", file=file)
