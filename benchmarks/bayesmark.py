@@ -617,15 +617,15 @@ def generalization_scores(results, problems, methods, seeds):
 
 
 def summary(results, problems, methods, seeds, n):
-    """Per method: mean over problems of the median score over seeds, the mean over problems
-    and seeds (Bayesmark's own aggregate), the per-seed means behind it, wins."""
+    """Per method: mean over problems of the median score over seeds, the per-seed means
+    over problems (their mean is Bayesmark's own aggregate), wins."""
     scores = normalised_scores(results, problems, methods, seeds, n)
     rows = {}
     for m in methods:
         med = np.array([np.median(scores[m, p.name]) for p in problems])
         per_seed = np.mean([scores[m, p.name] for p in problems], axis=0)  # one mean per seed
         base = np.array([np.median(scores[RANDOM, p.name]) for p in problems])
-        rows[m] = {"mean": float(med.mean()), "avg": float(per_seed.mean()), "per_seed": per_seed,
+        rows[m] = {"mean": float(med.mean()), "per_seed": per_seed,
                    "wins": int(np.sum(med > base)), "ties": int(np.sum(med == base))}
     return rows, scores
 
@@ -633,7 +633,7 @@ def summary(results, problems, methods, seeds, n):
 def _noise_note(rows, seeds):
     """Which gaps to the leader (by the mean over seeds, which the gaps are paired on) are
     inside noise (2 standard errors)."""
-    leader = max(rows, key=lambda m: rows[m]["avg"])
+    leader = max(rows, key=lambda m: rows[m]["per_seed"].mean())
     notes = []
     for m, r in rows.items():
         if m == leader:
@@ -670,7 +670,7 @@ def print_tables(results, problems, methods, seeds, checkpoints, unavailable, wa
         for c in checkpoints:
             r = summaries[c][0][m]
             spread = np.percentile(r["per_seed"], 75) - np.percentile(r["per_seed"], 25)
-            line += f"{r['mean']:>10.1f}{spread:>6.1f}{r['avg']:>9.1f}"
+            line += f"{r['mean']:>10.1f}{spread:>6.1f}{r['per_seed'].mean():>9.1f}"
         r = summaries[n_final][0][m]
         wins = f"{r['wins']}/{len(problems)}" if m != RANDOM else "-"
         g = np.mean([np.median(gen[m, p.name]) for p in problems])

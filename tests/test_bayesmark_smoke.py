@@ -48,3 +48,13 @@ def test_smoke_tier_bayes_not_worse_than_random(bayesmark):
         solved = all((scores[m, p.name] == 0).all() for m in methods)
         assert best == pytest.approx(100.0) or solved
     assert rows["BayesSearchCV"]["mean"] >= rows[bayesmark.RANDOM]["mean"], rows
+
+
+def test_noise_note_leader_is_ahead_by_the_mean_it_pairs_on(bayesmark):
+    # "a" has the better median over seeds, "b" the better mean: the leader is "b", so the
+    # paired gap it reports is positive, never a leader shown behind
+    rows = {"a": {"mean": 60.0, "per_seed": np.array([60.0, 61.0, 10.0])},
+            "b": {"mean": 50.0, "per_seed": np.array([50.0, 52.0, 70.0])}}
+    note = bayesmark._noise_note(rows, seeds=[0, 1, 2])
+    assert note.startswith("inside noise of the leader b")
+    assert "a (+" in note
